@@ -1,0 +1,90 @@
+// tnad::nd — the numeric kernels on NDArray values (no AD). Tensor ops call these in
+// their forward; they are public so that other layers and users can compute on values
+// without a graph. Elementwise kernels and reductions use OpenMP above a size threshold;
+// matmul calls BLAS dgemm (OpenBLAS, OpenMP build, one shared thread pool).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "tnad/ndarray.hpp"
+
+namespace tnad::nd {
+
+// ---- elementwise, binary with numpy broadcasting
+NDArray add(const NDArray& a, const NDArray& b);
+NDArray sub(const NDArray& a, const NDArray& b);
+NDArray mul(const NDArray& a, const NDArray& b);
+NDArray div(const NDArray& a, const NDArray& b);
+NDArray pow(const NDArray& a, const NDArray& b);
+NDArray maximum(const NDArray& a, const NDArray& b);
+NDArray minimum(const NDArray& a, const NDArray& b);
+// Comparisons give 1.0 / 0.0 masks.
+NDArray greater(const NDArray& a, const NDArray& b);
+NDArray less(const NDArray& a, const NDArray& b);
+NDArray equal(const NDArray& a, const NDArray& b);
+// where(mask, a, b): mask != 0 picks a; all three broadcast together.
+NDArray where(const NDArray& mask, const NDArray& a, const NDArray& b);
+
+// ---- with a scalar
+NDArray add(const NDArray& a, double s);
+NDArray mul(const NDArray& a, double s);
+NDArray rsub(double s, const NDArray& a);  // s - a
+NDArray rdiv(double s, const NDArray& a);  // s / a
+NDArray pow(const NDArray& a, double p);
+NDArray clamp(const NDArray& a, double lo, double hi);
+NDArray axpby(double alpha, const NDArray& x, double beta, const NDArray& y);  // same shapes
+
+// ---- elementwise, unary
+NDArray neg(const NDArray& a);
+NDArray exp(const NDArray& a);
+NDArray log(const NDArray& a);
+NDArray sqrt(const NDArray& a);
+NDArray abs(const NDArray& a);
+NDArray sign(const NDArray& a);
+NDArray sin(const NDArray& a);
+NDArray cos(const NDArray& a);
+NDArray tan(const NDArray& a);
+NDArray asin(const NDArray& a);
+NDArray acos(const NDArray& a);
+NDArray atan(const NDArray& a);
+NDArray sinh(const NDArray& a);
+NDArray cosh(const NDArray& a);
+NDArray tanh(const NDArray& a);
+NDArray sigmoid(const NDArray& a);
+NDArray relu(const NDArray& a);
+NDArray erf(const NDArray& a);
+NDArray gelu(const NDArray& a);  // exact: x * Phi(x)
+NDArray step(const NDArray& a);  // 1 where a > 0 else 0
+
+// ---- shape
+NDArray permute(const NDArray& a, const std::vector<int64_t>& perm);
+NDArray transpose(const NDArray& a);  // swaps the last two axes
+NDArray broadcast_to(const NDArray& a, const Shape& shape);
+// Sums a (broadcast) array down to `shape` (the inverse of broadcast_to).
+NDArray sum_to(const NDArray& a, const Shape& shape);
+NDArray slice(const NDArray& a, int64_t axis, int64_t start, int64_t stop, int64_t step = 1);
+// Embeds `part` into zeros of `full_shape` at the slice positions (the adjoint of slice).
+NDArray slice_scatter(const NDArray& part, const Shape& full_shape, int64_t axis, int64_t start,
+                      int64_t stop, int64_t step = 1);
+NDArray concatenate(const std::vector<NDArray>& parts, int64_t axis);
+NDArray diagonal(const NDArray& a);  // last two axes -> their diagonal
+NDArray diag_embed(const NDArray& d, int64_t rows, int64_t cols);  // adjoint of diagonal
+
+// ---- reductions over axes (empty axes = all); keepdims keeps them as size 1
+NDArray sum(const NDArray& a, const std::vector<int64_t>& axes = {}, bool keepdims = false);
+NDArray max(const NDArray& a, const std::vector<int64_t>& axes = {}, bool keepdims = false);
+NDArray min(const NDArray& a, const std::vector<int64_t>& axes = {}, bool keepdims = false);
+double dot(const NDArray& a, const NDArray& b);  // sum(a * b), same shapes
+double norm(const NDArray& a);                   // Frobenius
+double max_abs(const NDArray& a);
+bool all_finite(const NDArray& a);
+
+// ---- matmul (BLAS dgemm), numpy semantics: 1-D cases, batched with broadcasting over
+// leading dims. trans_a / trans_b transpose the last two axes of a / b without a copy.
+NDArray matmul(const NDArray& a, const NDArray& b, bool trans_a = false, bool trans_b = false);
+
+// Shape bookkeeping shared by the ops: the shape after reducing `axes`.
+Shape reduced_shape(const Shape& s, const std::vector<int64_t>& axes, bool keepdims);
+std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t ndim, const char* op);
+
+}  // namespace tnad::nd

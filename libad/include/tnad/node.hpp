@@ -1,0 +1,105 @@
+// Node: one recorded op in the graph. It holds the edges to the nodes that produced its
+// inputs, the tensors it saved for its vjp, and the shapes of its outputs. A multi-output
+// op (svd -> U, S, Vh) is one node; an output nobody used gets an absent (undefined)
+// gradient, never a materialized array of zeros.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tnad/tensor.hpp"
+
+namespace tnad {
+
+class Node;
+
+// Where a gradient goes: output `index` of `node`. A null node means "no gradient needed".
+struct Edge {
+  std::shared_ptr<Node> node;
+  int index = 0;
+};
+
+// A tensor saved for backward. Inputs are kept as handles (their version is checked when
+// unpacked); outputs are kept as value + weak handle, to avoid a node -> output -> node
+// reference cycle, and re-linked to the node when unpacked.
+struct SavedTensor {
+  Tensor tensor;                       // an input or extra tensor
+  NDArray output_value;                // an output of this node
+  std::weak_ptr<TensorImpl> output_impl;
+  int output_index = -1;               // >= 0 for an output
+  uint64_t version = 0;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  explicit Node(std::string name);
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // The vector-Jacobian product: given one gradient per output (undefined = zero), the
+  // gradient for each input (undefined = zero). Written with Tensor ops, so it records a
+  // graph itself when backward runs with create_graph.
+  virtual std::vector<Tensor> vjp(const std::vector<Tensor>& grad_outputs) = 0;
+
+  const std::string& name() const { return name_; }
+  int num_inputs() const { return static_cast<int>(next_.size()); }
+  int num_outputs() const { return static_cast<int>(out_shapes_.size()); }
+  const std::vector<Edge>& next() const { return next_; }
+  const Shape& output_shape(int i) const { return out_shapes_.at(i); }
+  const Shape& input_shape(int i) const { return in_shapes_.at(i); }
+  bool needs_input_grad(int i) const { return next_[i].node != nullptr; }
+  // Where it was created: the NameScope, plus a backtrace when AnomalyGuard was on.
+  const std::string& scope() const { return scope_; }
+  const std::string& creation_trace() const { return trace_; }
+  std::string describe() const;  // "op 'exp' (inputs [3, 4]) in scope 'trg/step 2'"
+
+  // ---- saved tensors
+  Tensor unpack(int slot);                // checks the version counter and freed state
+  int num_saved() const { return static_cast<int>(saved_.size()); }
+  bool released() const { return released_; }
+  virtual void release();                 // frees saved tensors after backward
+
+  // internal (op builder, engine)
+  std::vector<Edge>& mutable_next() { return next_; }
+  void set_shapes(std::vector<Shape> in, std::vector<Shape> out) {
+    in_shapes_ = std::move(in);
+    out_shapes_ = std::move(out);
+  }
+  void add_saved(SavedTensor s) { saved_.push_back(std::move(s)); }
+  void stamp_creation();  // records scope (and backtrace under anomaly mode)
+
+  // engine scratch: which backward run owns this node and its slot there
+  uint64_t run_id_ = 0;
+  uint32_t slot_ = 0;
+
+ protected:
+  std::string name_;
+  std::vector<Edge> next_;
+  std::vector<SavedTensor> saved_;
+  std::vector<Shape> in_shapes_, out_shapes_;
+  std::string scope_, trace_;
+  bool released_ = false;
+};
+
+// The node at the end of a leaf that requires grad: backward() accumulates into the
+// leaf's .grad(); grad() captures what arrives here instead.
+class AccumulateGrad final : public Node {
+ public:
+  explicit AccumulateGrad(std::weak_ptr<TensorImpl> leaf);
+  std::vector<Tensor> vjp(const std::vector<Tensor>&) override { return {}; }
+  void accumulate(const Tensor& g);
+  void release() override {}
+ private:
+  std::weak_ptr<TensorImpl> leaf_;
+};
+
+namespace detail {
+Edge edge_of(const Tensor& t);  // where a gradient for t must be sent
+Tensor make_output(NDArray value, const std::shared_ptr<Node>& fn, int index);
+SavedTensor save_output(const Tensor& out);
+SavedTensor save_input(const Tensor& in);
+}  // namespace detail
+
+}  // namespace tnad

@@ -1,0 +1,86 @@
+// matmul through BLAS dgemm. Row-major throughout: cblas_dgemm(CblasRowMajor, ...)
+// with the transpose flags standing in for copies. Batches (leading axes, numpy
+// broadcasting) of small matrices run in parallel with single-threaded dgemm inside
+// (OpenBLAS's OpenMP build runs serially inside a parallel region, so nothing nests).
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "tnad/nd.hpp"
+
+namespace tnad::nd {
+
+NDArray matmul(const NDArray& a_in, const NDArray& b_in, bool trans_a, bool trans_b) {
+  if (a_in.ndim() == 0 || b_in.ndim() == 0)
+    throw_error("matmul: operands must have at least 1 dimension, got ", a_in.shape(), " and ", b_in.shape());
+  const bool a_vec = a_in.ndim() == 1, b_vec = b_in.ndim() == 1;
+  if ((a_vec && trans_a) || (b_vec && trans_b)) throw_error("matmul: transpose flag on a 1-D operand");
+  NDArray a = a_vec ? a_in.reshape(Shape{1, a_in.size(0)}) : a_in;
+  NDArray b = b_vec ? b_in.reshape(Shape{b_in.size(0), 1}) : b_in;
+
+  const int64_t m = trans_a ? a.size(-1) : a.size(-2);
+  const int64_t ka = trans_a ? a.size(-2) : a.size(-1);
+  const int64_t kb = trans_b ? b.size(-1) : b.size(-2);
+  const int64_t n = trans_b ? b.size(-2) : b.size(-1);
+  if (ka != kb)
+    throw_error("matmul: inner dimensions differ: ", a_in.shape(), (trans_a ? "^T" : ""), " @ ",
+                b_in.shape(), (trans_b ? "^T" : ""), " (", ka, " vs ", kb, ")");
+  const int64_t k = ka;
+
+  Shape ba(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
+  Shape batch = broadcast_shapes(ba, bb, "matmul (batch axes)");
+  Shape out_shape = batch;
+  out_shape.push_back(m);
+  out_shape.push_back(n);
+  const int64_t nbatch = numel(batch);
+  NDArray out = NDArray::empty(out_shape);
+  double* C = out.mutable_data();
+  if (k == 0) {
+    std::memset(C, 0, out.nbytes());
+  } else if (out.numel() > 0) {
+    const double* A = a.data();
+    const double* B = b.data();
+    const int64_t sa = m * k, sb = k * n, sc = m * n;
+    // Offsets of each broadcast batch entry in a and b.
+    auto offset = [&](const Shape& bs, int64_t idx) {
+      int64_t off = 0, mul = 1;
+      for (int64_t d = batch.size() - 1, e = bs.size() - 1; d >= 0; --d, --e) {
+        int64_t i = idx % batch[d];
+        idx /= batch[d];
+        if (e >= 0) {
+          if (bs[e] != 1) off += i * mul;
+          mul *= bs[e];
+        }
+      }
+      return off;
+    };
+    const auto ta = trans_a ? CblasTrans : CblasNoTrans;
+    const auto tb = trans_b ? CblasTrans : CblasNoTrans;
+    const int lda = int(trans_a ? m : k), ldb = int(trans_b ? k : n);
+    auto gemm = [&](int64_t i) {
+      cblas_dgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), 1.0, A + offset(ba, i) * sa, lda,
+                  B + offset(bb, i) * sb, ldb, 0.0, C + i * sc, int(n));
+    };
+    if (nbatch > 1 && m * n * k <= 128 * 128 * 128) {
+#pragma omp parallel for schedule(dynamic)
+      for (int64_t i = 0; i < nbatch; ++i) gemm(i);
+    } else {
+      for (int64_t i = 0; i < nbatch; ++i) gemm(i);
+    }
+  }
+  if (a_vec && b_vec) return out.reshape(Shape(batch));
+  if (a_vec) {
+    Shape s = batch;
+    s.push_back(n);
+    return out.reshape(s);
+  }
+  if (b_vec) {
+    Shape s = batch;
+    s.push_back(m);
+    return out.reshape(s);
+  }
+  return out;
+}
+
+}  // namespace tnad::nd

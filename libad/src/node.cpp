@@ -1,0 +1,196 @@
+#include <execinfo.h>
+
+#include <bit>
+#include <cstdlib>
+
+#include "tensor_impl.hpp"
+#include "tnad/op.hpp"
+#include "tnad/ops.hpp"
+
+namespace tnad {
+
+Node::Node(std::string name) : name_(std::move(name)) {}
+
+// Iterative teardown. A long chain (10^6 nodes) held only through shared_ptrs would
+// otherwise be destroyed recursively and overflow the stack: each dying node hands the
+// upstream nodes it solely owns to a thread-local work list instead of destroying them.
+Node::~Node() {
+  static thread_local std::vector<std::shared_ptr<Node>> pending;
+  static thread_local bool draining = false;
+  for (auto& e : next_)
+    if (e.node && e.node.use_count() == 1) pending.push_back(std::move(e.node));
+  for (auto& s : saved_) {
+    const auto& impl = s.tensor.impl();
+    if (impl && impl.use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1)
+      pending.push_back(std::move(impl->grad_fn));
+  }
+  if (draining) return;
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> n = std::move(pending.back());
+    pending.pop_back();
+    n.reset();  // its destructor appends to `pending` and returns
+  }
+  draining = false;
+}
+
+std::string Node::describe() const {
+  std::string s = "op '" + name_ + "' (inputs";
+  for (size_t i = 0; i < in_shapes_.size(); ++i) s += (i ? ", " : " ") + to_string(in_shapes_[i]);
+  s += ")";
+  if (!scope_.empty()) s += " in scope '" + scope_ + "'";
+  return s;
+}
+
+void Node::stamp_creation() {
+  const auto& m = detail::mode();
+  scope_ = m.scope;
+  if (m.anomaly) {
+    void* frames[24];
+    int n = backtrace(frames, 24);
+    char** sym = backtrace_symbols(frames, n);
+    if (sym) {
+      trace_ = "created at:\n";
+      for (int i = 1; i < n; ++i) trace_ += std::string("  ") + sym[i] + "\n";
+      std::free(sym);
+    }
+  }
+}
+
+Tensor Node::unpack(int slot) {
+  if (released_)
+    throw_error("backward through ", describe(),
+                " a second time: its saved tensors were freed after the first backward; pass retain_graph=true to the first");
+  if (slot < 0 || slot >= int(saved_.size()))
+    throw_error("internal: ", describe(), " asked for saved tensor ", slot, " of ", saved_.size());
+  SavedTensor& s = saved_[slot];
+  if (s.output_index >= 0) {
+    if (auto impl = s.output_impl.lock()) {
+      if (impl->version != s.version)
+        throw_error(describe(), ": its output ", s.output_index, " (shape ", impl->value.shape(),
+                    ") was modified in place after being saved for backward (version ", s.version,
+                    " -> ", impl->version, ")");
+      return Tensor(impl);
+    }
+    auto impl = std::make_shared<TensorImpl>();
+    impl->value = s.output_value;
+    impl->grad_fn = shared_from_this();
+    impl->output_index = s.output_index;
+    return Tensor(impl);
+  }
+  if (s.tensor.defined() && s.tensor.version() != s.version)
+    throw_error(describe(), ": an input of shape ", s.tensor.shape(),
+                " saved for backward was modified in place (version ", s.version, " -> ",
+                s.tensor.version(), ")");
+  return s.tensor;
+}
+
+void Node::release() {
+  saved_.clear();
+  saved_.shrink_to_fit();
+  released_ = true;
+}
+
+AccumulateGrad::AccumulateGrad(std::weak_ptr<TensorImpl> leaf)
+    : Node("AccumulateGrad"), leaf_(std::move(leaf)) {
+  if (auto l = leaf_.lock()) {
+    in_shapes_ = {l->value.shape()};
+    out_shapes_ = {l->value.shape()};
+  }
+}
+
+void AccumulateGrad::accumulate(const Tensor& g) {
+  auto leaf = leaf_.lock();
+  if (!leaf) return;
+  if (!(g.shape() == leaf->value.shape()))
+    throw_error("internal: gradient of shape ", g.shape(), " for a leaf of shape ", leaf->value.shape());
+  leaf->grad = leaf->grad.defined() ? leaf->grad + g : g;
+}
+
+// ---------------------------------------------------------------- op builder support
+namespace detail {
+
+Edge edge_of(const Tensor& t) {
+  const auto& impl = t.impl();
+  if (!impl) return {};
+  if (impl->grad_fn) return {impl->grad_fn, impl->output_index};
+  if (!impl->requires_grad) return {};
+  std::shared_ptr<Node> acc = impl->accumulator.lock();
+  if (!acc) {
+    acc = std::make_shared<AccumulateGrad>(impl);
+    impl->accumulator = acc;
+  }
+  return {acc, 0};
+}
+
+Tensor make_output(NDArray value, const std::shared_ptr<Node>& fn, int index) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->value = std::move(value);
+  impl->grad_fn = fn;
+  impl->output_index = index;
+  return Tensor(std::move(impl));
+}
+
+SavedTensor save_input(const Tensor& in) {
+  SavedTensor s;
+  s.tensor = in;
+  s.version = in.version();
+  return s;
+}
+
+SavedTensor save_output(const Tensor& out) {
+  SavedTensor s;
+  s.output_value = out.value();
+  s.output_impl = out.impl();
+  s.output_index = out.output_index();
+  s.version = out.version();
+  return s;
+}
+
+bool should_record(std::span<const Tensor> inputs) {
+  if (!mode().grad_enabled) return false;
+  for (const auto& t : inputs)
+    if (t.requires_grad()) return true;
+  return false;
+}
+
+std::vector<Tensor> finish_node(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs,
+                                std::vector<NDArray> outputs, uint32_t mask,
+                                std::span<const Tensor> extra) {
+  node->stamp_creation();
+  auto& next = node->mutable_next();
+  next.reserve(inputs.size());
+  std::vector<Shape> in_shapes, out_shapes;
+  in_shapes.reserve(inputs.size());
+  out_shapes.reserve(outputs.size());
+  for (const auto& t : inputs) {
+    next.push_back(t.requires_grad() ? edge_of(t) : Edge{});
+    in_shapes.push_back(t.shape());
+  }
+  for (const auto& o : outputs) out_shapes.push_back(o.shape());
+  node->set_shapes(std::move(in_shapes), std::move(out_shapes));
+  std::vector<Tensor> outs;
+  outs.reserve(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) outs.push_back(make_output(std::move(outputs[i]), node, int(i)));
+  for (size_t i = 0; i < inputs.size() && i < 16; ++i)
+    if (mask & save::in(int(i))) node->add_saved(save_input(inputs[i]));
+  for (size_t i = 0; i < outs.size() && i < 16; ++i)
+    if (mask & save::out(int(i))) node->add_saved(save_output(outs[i]));
+  for (const auto& t : extra) node->add_saved(save_input(t));
+  return outs;
+}
+
+}  // namespace detail
+
+Tensor OpContext::input(int i) const {
+  if (!(mask_ & save::in(i))) throw_error("internal: ", node_.describe(), " did not save input ", i);
+  return node_.unpack(std::popcount(mask_ & (save::in(i) - 1u)));
+}
+Tensor OpContext::output(int i) const {
+  if (!(mask_ & save::out(i))) throw_error("internal: ", node_.describe(), " did not save output ", i);
+  int slot = std::popcount(mask_ & 0xFFFFu) + std::popcount((mask_ >> 16) & ((1u << i) - 1u));
+  return node_.unpack(slot);
+}
+Tensor OpContext::extra(int k) const { return node_.unpack(std::popcount(mask_) + k); }
+
+}  // namespace tnad

@@ -1,0 +1,30 @@
+// Internal: what a Tensor handle points to.
+#pragma once
+#include <memory>
+
+#include "tnad/node.hpp"
+#include "tnad/tensor.hpp"
+
+namespace tnad {
+
+struct TensorImpl {
+  NDArray value;
+  bool requires_grad = false;        // leaves: set by the user; non-leaves: grad_fn != null
+  std::shared_ptr<Node> grad_fn;     // the node that produced this tensor (null for leaves)
+  int output_index = 0;
+  std::weak_ptr<Node> accumulator;   // leaves: their AccumulateGrad, made on first use
+  Tensor grad;                       // accumulated by backward()
+  uint64_t version = 0;              // bumped by in-place ops
+};
+
+namespace detail {
+// Thread-local recording state.
+struct ModeState {
+  bool grad_enabled = true;
+  bool anomaly = false;
+  std::string scope;
+};
+ModeState& mode();
+}  // namespace detail
+
+}  // namespace tnad

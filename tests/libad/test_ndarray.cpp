@@ -1,0 +1,153 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tnad/ad.hpp"
+
+using namespace tnad;
+
+TEST(NDArray, CreationAndShape) {
+  NDArray z = NDArray::zeros({2, 3});
+  EXPECT_EQ(z.numel(), 6);
+  EXPECT_EQ(z.ndim(), 2);
+  EXPECT_EQ(z.size(-1), 3);
+  for (double v : z.to_vector()) EXPECT_EQ(v, 0.0);
+  NDArray e = NDArray::eye(3, 4);
+  EXPECT_EQ(e.at({1, 1}), 1.0);
+  EXPECT_EQ(e.at({1, 2}), 0.0);
+  NDArray a = NDArray::arange(0.0, 1.0, 0.25);
+  EXPECT_EQ(a.numel(), 4);
+  EXPECT_DOUBLE_EQ(a.at({3}), 0.75);
+  EXPECT_EQ(NDArray::full({2}, 7.0).at({1}), 7.0);
+  EXPECT_EQ(NDArray::scalar(3.0).ndim(), 0);
+  EXPECT_EQ(NDArray::scalar(3.0).item(), 3.0);
+}
+
+TEST(NDArray, RandomIsSeeded) {
+  NDArray a = NDArray::randn({100}, 42), b = NDArray::randn({100}, 42), c = NDArray::randn({100}, 43);
+  EXPECT_EQ(a.to_vector(), b.to_vector());
+  EXPECT_NE(a.to_vector(), c.to_vector());
+  double mean = nd::sum(a).item() / 100;
+  EXPECT_LT(std::fabs(mean), 0.5);
+  NDArray u = NDArray::rand({1000}, 7, 2.0, 3.0);
+  EXPECT_GE(nd::min(u).item(), 2.0);
+  EXPECT_LT(nd::max(u).item(), 3.0);
+}
+
+TEST(NDArray, CopyOnWrite) {
+  NDArray a = NDArray::ones({4});
+  NDArray b = a;
+  EXPECT_TRUE(a.shares_buffer_with(b));
+  b.mutable_data()[0] = 5.0;
+  EXPECT_FALSE(a.shares_buffer_with(b));
+  EXPECT_EQ(a.at({0}), 1.0);
+  EXPECT_EQ(b.at({0}), 5.0);
+  NDArray r = a.reshape({2, 2});
+  EXPECT_TRUE(r.shares_buffer_with(a));
+  EXPECT_EQ(a.reshape({-1, 1}).shape(), Shape({4, 1}));
+}
+
+TEST(NDArray, MemoryIsCounted) {
+  int64_t before = memory::live_bytes();
+  {
+    NDArray a = NDArray::zeros({1000});
+    EXPECT_GE(memory::live_bytes() - before, 8000);
+  }
+  EXPECT_EQ(memory::live_bytes(), before);
+}
+
+TEST(NDArray, Printing) {
+  std::string s = NDArray::from({2, 2}, {1, 2, 3, 4}).to_string();
+  EXPECT_NE(s.find("[[1, 2],"), std::string::npos) << s;
+  EXPECT_NE(s.find("shape=[2, 2]"), std::string::npos) << s;
+  std::string l = NDArray::arange(100).to_string();
+  EXPECT_NE(l.find("..."), std::string::npos) << l;
+}
+
+TEST(Kernels, BroadcastingAgainstLoops) {
+  NDArray a = NDArray::randn({2, 1, 3}, 1), b = NDArray::randn({4, 1}, 2);
+  NDArray c = nd::add(a, b);
+  ASSERT_EQ(c.shape(), Shape({2, 4, 3}));
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 4; ++j)
+      for (int k = 0; k < 3; ++k) EXPECT_DOUBLE_EQ(c.at({i, j, k}), a.at({i, 0, k}) + b.at({j, 0}));
+}
+
+TEST(Kernels, LargeElementwiseUsesAllElements) {
+  // Above the OpenMP threshold the parallel path must give the same result.
+  NDArray a = NDArray::randn({300, 300}, 3);
+  NDArray e = nd::exp(a);
+  for (int64_t i = 0; i < a.numel(); i += 997) EXPECT_DOUBLE_EQ(e.data()[i], std::exp(a.data()[i]));
+  NDArray s = nd::sum(nd::broadcast_to(NDArray::ones({300, 1}), {300, 300}));
+  EXPECT_DOUBLE_EQ(s.item(), 90000.0);
+}
+
+TEST(Kernels, ReductionsOverAxes) {
+  NDArray a = NDArray::randn({3, 4, 5}, 4);
+  NDArray s = nd::sum(a, {0, 2});
+  ASSERT_EQ(s.shape(), Shape({4}));
+  for (int j = 0; j < 4; ++j) {
+    double ref = 0;
+    for (int i = 0; i < 3; ++i)
+      for (int k = 0; k < 5; ++k) ref += a.at({i, j, k});
+    EXPECT_NEAR(s.at({j}), ref, 1e-12);
+  }
+  NDArray m = nd::max(a, {1}, true);
+  ASSERT_EQ(m.shape(), Shape({3, 1, 5}));
+  for (int i = 0; i < 3; ++i)
+    for (int k = 0; k < 5; ++k) {
+      double ref = -1e300;
+      for (int j = 0; j < 4; ++j) ref = std::max(ref, a.at({i, j, k}));
+      EXPECT_EQ(m.at({i, 0, k}), ref);
+    }
+  NDArray lead = nd::sum(a, {0});
+  for (int j = 0; j < 4; ++j) EXPECT_NEAR(lead.at({j, 1}), a.at({0, j, 1}) + a.at({1, j, 1}) + a.at({2, j, 1}), 1e-12);
+}
+
+TEST(Kernels, MatmulNumpySemantics) {
+  NDArray A = NDArray::randn({2, 3, 4}, 5), B = NDArray::randn({4, 5}, 6);
+  NDArray C = nd::matmul(A, B);
+  ASSERT_EQ(C.shape(), Shape({2, 3, 5}));
+  for (int b = 0; b < 2; ++b)
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 5; ++j) {
+        double ref = 0;
+        for (int k = 0; k < 4; ++k) ref += A.at({b, i, k}) * B.at({k, j});
+        EXPECT_NEAR(C.at({b, i, j}), ref, 1e-12);
+      }
+  NDArray v = NDArray::randn({4}, 7);
+  EXPECT_EQ(nd::matmul(v, B).shape(), Shape({5}));
+  EXPECT_EQ(nd::matmul(A, v).shape(), Shape({2, 3}));
+  EXPECT_EQ(nd::matmul(v, v).shape(), Shape({}));
+  EXPECT_NEAR(nd::matmul(v, v).item(), nd::dot(v, v), 1e-12);
+  // transpose flags equal explicit transposes
+  NDArray D = nd::matmul(B, A, true, true);  // B^T A^T: (5x4)(2, 4x3) -> (2, 5, 3)
+  NDArray Dref = nd::matmul(nd::transpose(B), nd::transpose(A));
+  ASSERT_EQ(D.shape(), Dref.shape());
+  EXPECT_LT(nd::max_abs(nd::sub(D, Dref)), 1e-12);
+}
+
+TEST(Kernels, PermuteAgainstLoops) {
+  NDArray a = NDArray::randn({2, 3, 4, 5}, 8);
+  NDArray p = nd::permute(a, {3, 1, 0, 2});
+  ASSERT_EQ(p.shape(), Shape({5, 3, 2, 4}));
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 4; ++k)
+        for (int l = 0; l < 5; ++l) EXPECT_EQ(p.at({l, j, i, k}), a.at({i, j, k, l}));
+}
+
+TEST(Kernels, SliceConcatDiag) {
+  NDArray a = NDArray::arange(12).reshape({3, 4});
+  NDArray s = nd::slice(a, 1, 1, 4, 2);
+  ASSERT_EQ(s.shape(), Shape({3, 2}));
+  EXPECT_EQ(s.at({2, 1}), 11.0);
+  NDArray c = nd::concatenate({a, s}, 1);
+  ASSERT_EQ(c.shape(), Shape({3, 6}));
+  EXPECT_EQ(c.at({1, 5}), 7.0);
+  NDArray d = nd::diagonal(a);
+  EXPECT_EQ(d.to_vector(), std::vector<double>({0, 5, 10}));
+  NDArray back = nd::slice_scatter(s, a.shape(), 1, 1, 4, 2);
+  EXPECT_EQ(back.at({2, 3}), 11.0);
+  EXPECT_EQ(back.at({2, 2}), 0.0);
+}
