@@ -31,7 +31,7 @@ struct Slot {
   int deps = 0;
   bool needed = false;
   bool is_target = false;
-  std::vector<Tensor> grads;
+  SmallVec<Tensor, 1> grads;
 };
 
 class Run {
@@ -82,7 +82,7 @@ class Run {
   void mark_needed(const std::vector<Node*>& order, bool accumulate_mode) {
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       Slot& s = slot(*it);
-      bool need = s.is_target || (accumulate_mode && dynamic_cast<AccumulateGrad*>(*it) != nullptr);
+      bool need = s.is_target || (accumulate_mode && (*it)->is_accumulator());
       for (const Edge& e : (*it)->next())
         if (e.node && slot(e.node.get()).needed) need = true;
       s.needed = need;
@@ -182,6 +182,7 @@ std::vector<Tensor> run_engine(const std::vector<Tensor>& outputs, const std::ve
   for (size_t k = 0; k < roots.size(); ++k) accumulate_into(run.slot(roots[k].node.get()).grads[roots[k].index], root_grads[k]);
 
   std::vector<Tensor> captured(target_edges.size());
+  std::vector<Tensor> gvec;  // reused across nodes: no allocation per vjp call
   for (Node* n : order) {
     Slot& s = run.slot(n);
     if (!s.needed) continue;
@@ -193,8 +194,8 @@ std::vector<Tensor> run_engine(const std::vector<Tensor>& outputs, const std::ve
         if (target_edges[k].node.get() == n && s.grads[target_edges[k].index].defined())
           captured[k] = s.grads[target_edges[k].index];
     }
-    if (auto* acc = dynamic_cast<AccumulateGrad*>(n)) {
-      if (accumulate_mode) acc->accumulate(s.grads[0]);
+    if (n->is_accumulator()) {
+      if (accumulate_mode) static_cast<AccumulateGrad*>(n)->accumulate(s.grads[0]);
       s.grads.clear();
       continue;
     }
@@ -205,7 +206,9 @@ std::vector<Tensor> run_engine(const std::vector<Tensor>& outputs, const std::ve
       if (n->released())
         throw_error("backward through ", n->describe(),
                     " a second time: the graph was freed after the first backward; pass retain_graph=true to the first");
-      std::vector<Tensor> in_grads = n->vjp(s.grads);
+      gvec.clear();
+      for (auto& g : s.grads) gvec.push_back(std::move(g));
+      std::vector<Tensor> in_grads = n->vjp(gvec);
       if (int(in_grads.size()) != n->num_inputs())
         throw_error("internal: vjp of ", n->describe(), " returned ", in_grads.size(), " gradients for ", n->num_inputs(), " inputs");
       if (anomaly) check_finite(*n, in_grads);

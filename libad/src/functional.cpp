@@ -96,7 +96,7 @@ class CheckpointNode final : public Node {
       xs.push_back(x);
       if (needs_input_grad(i)) {
         alias_nodes[i] = std::make_shared<AliasNode>();
-        alias_nodes[i]->set_shapes({}, {x.shape()});
+        alias_nodes[i]->mutable_output_shapes().push_back(x.shape());
         aliases.push_back(detail::make_output(x.value(), alias_nodes[i], 0));
         wanted.push_back(aliases.back());
         wanted_index.push_back(i);
@@ -131,7 +131,7 @@ class CheckpointNode final : public Node {
       int i = wanted_index[k];
       if (create_graph) {
         alias_nodes[i]->mutable_next() = {detail::edge_of(xs[i])};
-        alias_nodes[i]->set_shapes({xs[i].shape()}, {xs[i].shape()});
+        alias_nodes[i]->mutable_input_shapes().push_back(xs[i].shape());
       }
       result[i] = gx[k];
     }

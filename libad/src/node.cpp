@@ -44,7 +44,7 @@ std::string Node::describe() const {
 
 void Node::stamp_creation() {
   const auto& m = detail::mode();
-  scope_ = m.scope;
+  if (!m.scope.empty()) scope_ = m.scope;
   if (m.anomaly) {
     void* frames[24];
     int n = backtrace(frames, 24);
@@ -86,13 +86,13 @@ Tensor Node::unpack(int slot) {
 }
 
 void Node::release() {
-  saved_.clear();
-  saved_.shrink_to_fit();
+  saved_.release_storage();
   released_ = true;
 }
 
 AccumulateGrad::AccumulateGrad(std::weak_ptr<TensorImpl> leaf)
     : Node("AccumulateGrad"), leaf_(std::move(leaf)) {
+  is_accumulator_ = true;
   if (auto l = leaf_.lock()) {
     in_shapes_ = {l->value.shape()};
     out_shapes_ = {l->value.shape()};
@@ -154,21 +154,40 @@ bool should_record(std::span<const Tensor> inputs) {
   return false;
 }
 
-std::vector<Tensor> finish_node(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs,
-                                std::vector<NDArray> outputs, uint32_t mask,
-                                std::span<const Tensor> extra) {
-  node->stamp_creation();
-  auto& next = node->mutable_next();
+namespace {
+void link_inputs(Node& node, std::span<const Tensor> inputs) {
+  auto& next = node.mutable_next();
+  auto& in_shapes = node.mutable_input_shapes();
   next.reserve(inputs.size());
-  std::vector<Shape> in_shapes, out_shapes;
   in_shapes.reserve(inputs.size());
-  out_shapes.reserve(outputs.size());
   for (const auto& t : inputs) {
     next.push_back(t.requires_grad() ? edge_of(t) : Edge{});
     in_shapes.push_back(t.shape());
   }
+}
+}  // namespace
+
+Tensor finish_node1(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs, NDArray output,
+                    uint32_t mask, std::span<const Tensor> extra) {
+  node->stamp_creation();
+  link_inputs(*node, inputs);
+  node->mutable_output_shapes().push_back(output.shape());
+  Tensor out = make_output(std::move(output), node, 0);
+  for (size_t i = 0; i < inputs.size() && i < 16; ++i)
+    if (mask & save::in(int(i))) node->add_saved(save_input(inputs[i]));
+  if (mask & save::out(0)) node->add_saved(save_output(out));
+  for (const auto& t : extra) node->add_saved(save_input(t));
+  return out;
+}
+
+std::vector<Tensor> finish_node(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs,
+                                std::vector<NDArray> outputs, uint32_t mask,
+                                std::span<const Tensor> extra) {
+  node->stamp_creation();
+  link_inputs(*node, inputs);
+  auto& out_shapes = node->mutable_output_shapes();
+  out_shapes.reserve(outputs.size());
   for (const auto& o : outputs) out_shapes.push_back(o.shape());
-  node->set_shapes(std::move(in_shapes), std::move(out_shapes));
   std::vector<Tensor> outs;
   outs.reserve(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) outs.push_back(make_output(std::move(outputs[i]), node, int(i)));

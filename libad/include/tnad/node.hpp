@@ -5,9 +5,11 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "tnad/small_vector.hpp"
 #include "tnad/tensor.hpp"
 
 namespace tnad {
@@ -46,7 +48,7 @@ class Node : public std::enable_shared_from_this<Node> {
   const std::string& name() const { return name_; }
   int num_inputs() const { return static_cast<int>(next_.size()); }
   int num_outputs() const { return static_cast<int>(out_shapes_.size()); }
-  const std::vector<Edge>& next() const { return next_; }
+  const SmallVec<Edge, 2>& next() const { return next_; }
   const Shape& output_shape(int i) const { return out_shapes_.at(i); }
   const Shape& input_shape(int i) const { return in_shapes_.at(i); }
   bool needs_input_grad(int i) const { return next_[i].node != nullptr; }
@@ -62,11 +64,14 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual void release();                 // frees saved tensors after backward
 
   // internal (op builder, engine)
-  std::vector<Edge>& mutable_next() { return next_; }
-  void set_shapes(std::vector<Shape> in, std::vector<Shape> out) {
+  SmallVec<Edge, 2>& mutable_next() { return next_; }
+  void set_shapes(SmallVec<Shape, 2> in, SmallVec<Shape, 1> out) {
     in_shapes_ = std::move(in);
     out_shapes_ = std::move(out);
   }
+  SmallVec<Shape, 2>& mutable_input_shapes() { return in_shapes_; }
+  SmallVec<Shape, 1>& mutable_output_shapes() { return out_shapes_; }
+  bool is_accumulator() const { return is_accumulator_; }
   void add_saved(SavedTensor s) { saved_.push_back(std::move(s)); }
   void stamp_creation();  // records scope (and backtrace under anomaly mode)
 
@@ -76,11 +81,13 @@ class Node : public std::enable_shared_from_this<Node> {
 
  protected:
   std::string name_;
-  std::vector<Edge> next_;
-  std::vector<SavedTensor> saved_;
-  std::vector<Shape> in_shapes_, out_shapes_;
+  SmallVec<Edge, 2> next_;
+  SmallVec<SavedTensor, 2> saved_;
+  SmallVec<Shape, 2> in_shapes_;
+  SmallVec<Shape, 1> out_shapes_;
   std::string scope_, trace_;
   bool released_ = false;
+  bool is_accumulator_ = false;
 };
 
 // The node at the end of a leaf that requires grad: backward() accumulates into the
@@ -98,6 +105,9 @@ class AccumulateGrad final : public Node {
 namespace detail {
 Edge edge_of(const Tensor& t);  // where a gradient for t must be sent
 Tensor make_output(NDArray value, const std::shared_ptr<Node>& fn, int index);
+// Single-output fast path of finish_node (see op.hpp).
+Tensor finish_node1(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs, NDArray output,
+                    uint32_t mask, std::span<const Tensor> extra);
 SavedTensor save_output(const Tensor& out);
 SavedTensor save_input(const Tensor& in);
 }  // namespace detail

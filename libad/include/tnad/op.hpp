@@ -97,10 +97,7 @@ Tensor record(const char* name, std::span<const Tensor> inputs, NDArray output, 
               F vjp, std::span<const Tensor> extra = {}) {
   if (!detail::should_record(inputs)) return Tensor(std::move(output));
   auto node = std::make_shared<detail::LambdaNode<F>>(name, mask, std::move(vjp));
-  std::vector<NDArray> outs;
-  outs.reserve(1);
-  outs.push_back(std::move(output));
-  return detail::finish_node(node, inputs, std::move(outs), mask, extra)[0];
+  return detail::finish_node1(node, inputs, std::move(output), mask, extra);
 }
 template <class F>
 Tensor record(const char* name, std::initializer_list<Tensor> inputs, NDArray output,
