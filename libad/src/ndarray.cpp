@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tnad/memory.hpp"
+#include "tnad/pool.hpp"
 
 namespace tnad {
 
@@ -78,11 +79,11 @@ struct CountingAlloc {
   CountingAlloc(const CountingAlloc<U>&) {}
   T* allocate(std::size_t n) {
     memory::detail::on_alloc(n * sizeof(T));
-    return std::allocator<T>().allocate(n);
+    return static_cast<T*>(detail::pool_allocate(n * sizeof(T)));
   }
   void deallocate(T* p, std::size_t n) {
     memory::detail::on_free(n * sizeof(T));
-    std::allocator<T>().deallocate(p, n);
+    detail::pool_deallocate(p, n * sizeof(T));
   }
   template <class U>
   bool operator==(const CountingAlloc<U>&) const { return true; }

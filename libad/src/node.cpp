@@ -6,6 +6,7 @@
 #include "tensor_impl.hpp"
 #include "tnad/op.hpp"
 #include "tnad/ops.hpp"
+#include "tnad/pool.hpp"
 
 namespace tnad {
 
@@ -124,7 +125,7 @@ Edge edge_of(const Tensor& t) {
 }
 
 Tensor make_output(NDArray value, const std::shared_ptr<Node>& fn, int index) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
   impl->value = std::move(value);
   impl->grad_fn = fn;
   impl->output_index = index;

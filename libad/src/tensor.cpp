@@ -6,6 +6,7 @@
 #include "tnad/nd.hpp"
 #include "tnad/version.hpp"
 #include "engine.hpp"
+#include "tnad/pool.hpp"
 
 namespace tnad {
 
@@ -19,7 +20,8 @@ ModeState& mode() {
 }
 }  // namespace detail
 
-Tensor::Tensor(NDArray value, bool requires_grad) : impl_(std::make_shared<TensorImpl>()) {
+Tensor::Tensor(NDArray value, bool requires_grad)
+    : impl_(std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>())) {
   if (!value.defined()) throw_error("Tensor: constructed from an undefined NDArray");
   impl_->value = std::move(value);
   impl_->requires_grad = requires_grad;

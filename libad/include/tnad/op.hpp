@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tnad/node.hpp"
+#include "tnad/pool.hpp"
 
 namespace tnad {
 
@@ -87,7 +88,8 @@ std::vector<Tensor> record_multi(const char* name, std::span<const Tensor> input
     for (auto& o : outputs) out.emplace_back(std::move(o));
     return out;
   }
-  auto node = std::make_shared<detail::LambdaNode<F>>(name, mask, std::move(vjp));
+  auto node = std::allocate_shared<detail::LambdaNode<F>>(detail::PoolAllocator<detail::LambdaNode<F>>(), name,
+                                                              mask, std::move(vjp));
   return detail::finish_node(node, inputs, std::move(outputs), mask, extra);
 }
 
@@ -96,7 +98,8 @@ template <class F>
 Tensor record(const char* name, std::span<const Tensor> inputs, NDArray output, uint32_t mask,
               F vjp, std::span<const Tensor> extra = {}) {
   if (!detail::should_record(inputs)) return Tensor(std::move(output));
-  auto node = std::make_shared<detail::LambdaNode<F>>(name, mask, std::move(vjp));
+  auto node = std::allocate_shared<detail::LambdaNode<F>>(detail::PoolAllocator<detail::LambdaNode<F>>(), name,
+                                                              mask, std::move(vjp));
   return detail::finish_node1(node, inputs, std::move(output), mask, extra);
 }
 template <class F>
