@@ -1,0 +1,255 @@
+// svd, svdvals and svd_truncated: forward kernels and adjoints side by side.
+// Formulas: linalg-adjoints.md 1.1 (thin), 1.2 (truncated, options A and B), 1.3
+// (degeneracies). Real case written; each ^T below is ^H for complex.
+#include "tnad/svd.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "kernels.hpp"
+#include "spectral.hpp"
+#include "tensor_util.hpp"
+#include "tnad/nd.hpp"
+#include "tnad/op.hpp"
+#include "tnad/ops.hpp"
+
+namespace tnad {
+namespace linalg_detail {
+namespace {
+
+struct GammaParts {
+  Tensor Gamma, JU, JV;  // each may be undefined (absent cotangents)
+};
+
+// Gamma = F o (a_U + a_V) + G o (a_U - a_V) + diag(Sbar), with J_U = U^T Ubar,
+// J_V = V^T Vbar, a_X = (J_X - J_X^T)/2. (Complex: a_U - a_V keeps its imaginary
+// diagonal, which G_ii = 1/(2 s_i) turns into the Wan-Zhang phase term.)
+GammaParts svd_gamma(const Tensor& U, const Tensor& S, const Tensor& Vh, const Tensor& gU,
+                     const Tensor& gS, const Tensor& gVh, const NDArray& scale,
+                     const DegeneracyOptions& deg) {
+  GammaParts p;
+  Tensor aU, aV;
+  if (gU.defined()) {
+    p.JU = mm(U, gU, true, false);
+    aU = skew(p.JU);
+  }
+  if (gVh.defined()) {
+    p.JV = mm(Vh, gVh, false, true);  // V^T Vbar with V = Vh^T, Vbar = gVh^T
+    aV = skew(p.JV);
+  }
+  if (aU.defined() || aV.defined()) {
+    const Tensor F = inverse_gaps(S, scale, deg);
+    const Tensor G = inverse_sums(S, scale, deg);
+    if (aU.defined() && aV.defined())
+      p.Gamma = F * (aU + aV) + G * (aU - aV);
+    else if (aU.defined())
+      p.Gamma = (F + G) * aU;
+    else
+      p.Gamma = (F - G) * aV;
+  }
+  if (gS.defined()) p.Gamma = plus(p.Gamma, diag_embed(gS));
+  return p;
+}
+
+// Thin-SVD adjoint (1.1): Abar = U Gamma Vh + (Ubar - U J_U) S^-1 Vh
+//                                + U S^-1 (Vhbar - J_V^T Vh).
+Tensor svd_backward(Tensor U, const Tensor& S, Tensor Vh, Tensor gU, const Tensor& gS, Tensor gVh,
+                    bool full_matrices, const DegeneracyOptions& deg) {
+  const int64_t K = S.size(-1);
+  if (full_matrices) {
+    // The extra columns of U / rows of Vh are gauge: their cotangents are dropped.
+    U = slice(U, -1, 0, K);
+    Vh = slice(Vh, -2, 0, K);
+    if (gU.defined()) gU = slice(gU, -1, 0, K);
+    if (gVh.defined()) gVh = slice(gVh, -2, 0, K);
+  }
+  const int64_t m = U.size(-2), n = Vh.size(-1);
+  const NDArray scale = spectrum_scale(S.value());
+  const GammaParts p = svd_gamma(U, S, Vh, gU, gS, gVh, scale, deg);
+  Tensor inner = p.Gamma.defined() ? mm(p.Gamma, Vh) : Tensor();
+  Tensor Sinv;
+  if ((gU.defined() && m > K) || (gVh.defined() && n > K)) Sinv = inverse_values(S, scale, deg);
+  if (gVh.defined() && n > K) inner = plus(inner, scale_rows(gVh - mm(p.JV, Vh, true, false), Sinv));
+  Tensor gA = inner.defined() ? mm(U, inner) : Tensor();
+  if (gU.defined() && m > K) gA = plus(gA, mm(scale_columns(gU - mm(U, p.JU), Sinv), Vh));
+  return gA;
+}
+
+// X solves X S^2 - M M^T X = R column by column (the eliminated Sylvester system of
+// option B). An op of its own so that the truncated adjoint is differentiable again:
+// the map L(X) = X S^2 - M M^T X is self-adjoint, so Rbar = L^{-1}(Xbar), and from
+// dL(X) = X d(S^2) - (dM M^T + M dM^T) X:  Mbar = (Rbar X^T + X Rbar^T) M,
+// sbar_j = -2 s_j <rbar_j, x_j>.
+Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R) {
+  NDArray X = shifted_gram_solve(M.value(), s.value(), R.value(), "svd_truncated");
+  return record("svd_truncated_sylvester", {M, s, R}, std::move(X),
+                save::in(0) | save::in(1) | save::out(0), [](OpContext& c, const Tensor& gX) {
+                  const Tensor M = c.input(0), s = c.input(1), X = c.output(0);
+                  const Tensor Rbar = shifted_gram_solve_op(M, s, gX);
+                  Tensor Mbar, sbar;
+                  if (c.needs_grad(0))
+                    Mbar = mm(Rbar, mm(X, M, true, false)) + mm(X, mm(Rbar, M, true, false));
+                  if (c.needs_grad(1)) sbar = -2.0 * s * sum(Rbar * X, {-2});
+                  return Grads{Mbar, sbar, Rbar};
+                });
+}
+
+// Option B (1.2): only A and the kept triplets. With A_perp = P_U A P_V,
+//   X S - A_perp Y = P_U Ubar,  Y S - A_perp^T X = P_V Vbar,
+// eliminated to X S^2 - A_perp A_perp^T X = P_U Ubar S + A_perp P_V Vbar, then
+//   Y = (P_V Vbar + A_perp^T X) S^-1,   Abar = U Gamma_k Vh + X Vh + U Y^T.
+// Setting A_perp = 0 gives the old (wrong) rule X = P_U Ubar S^-1. V-side quantities are
+// kept in Vh's (k x n) layout: (P_V Vbar)^T = Vhbar - J_V^T Vh, Y^T = S^-1 (...)^T.
+Tensor svd_truncated_backward(const Tensor& A, const Tensor& U, const Tensor& S, const Tensor& Vh,
+                              const Tensor& gU, const Tensor& gS, const Tensor& gVh,
+                              const DegeneracyOptions& deg) {
+  const NDArray scale = spectrum_scale(S.value());
+  const GammaParts p = svd_gamma(U, S, Vh, gU, gS, gVh, scale, deg);
+  Tensor gA = p.Gamma.defined() ? mm(U, mm(p.Gamma, Vh)) : Tensor();
+  if (!gU.defined() && !gVh.defined()) return gA;
+  const Tensor UtA = mm(U, A, true, false);   // k x n
+  const Tensor AV = mm(A, Vh, false, true);   // m x k
+  const Tensor Aperp = A - mm(U, UtA) - mm(AV, Vh) + mm(U, mm(mm(UtA, Vh, false, true), Vh));
+  const Tensor PUgU = gU.defined() ? gU - mm(U, p.JU) : Tensor();                   // m x k
+  const Tensor PVgVh = gVh.defined() ? gVh - mm(p.JV, Vh, true, false) : Tensor();  // k x n
+  Tensor R;
+  if (PUgU.defined()) R = scale_columns(PUgU, S);
+  if (PVgVh.defined()) R = plus(R, mm(Aperp, PVgVh, false, true));
+  const Tensor X = shifted_gram_solve_op(Aperp, S, R);
+  const Tensor Yh = scale_rows(plus(PVgVh, mm(X, Aperp, true, false)), inverse_values(S, scale, deg));
+  return plus(gA, mm(X, Vh) + mm(U, Yh));
+}
+
+// k from the (approximate) singular values, one k for the whole batch (svd.hpp).
+int64_t choose_rank(const NDArray& S, const TruncationOptions& o) {
+  const int64_t L = S.size(-1), count = S.numel() / std::max<int64_t>(L, 1);
+  const double* s = S.data();
+  int64_t k = 1;
+  for (int64_t b = 0; b < count; ++b) {
+    const double* sb = s + b * L;
+    int64_t kb = L;
+    if (o.rel_cutoff > 0.0) {
+      kb = 0;
+      while (kb < L && sb[kb] > o.rel_cutoff * sb[0]) ++kb;
+    }
+    if (o.max_rank > 0) kb = std::min(kb, o.max_rank);
+    k = std::max(k, kb);
+  }
+  k = std::min(k, L);
+  if (!o.keep_multiplets) return k;
+  auto cuts_multiplet = [&](int64_t kk) {
+    if (kk >= L) return false;
+    for (int64_t b = 0; b < count; ++b) {
+      const double* sb = s + b * L;
+      if (sb[kk - 1] - sb[kk] <= o.multiplet_tol * sb[0]) return true;
+    }
+    return false;
+  };
+  int64_t kk = k;
+  while (kk >= 1 && cuts_multiplet(kk)) --kk;
+  if (kk >= 1) return kk;
+  kk = k;  // the first multiplet reaches past k: keep it whole
+  while (kk < L && cuts_multiplet(kk)) ++kk;
+  return kk;
+}
+
+void check_truncation_options(const TruncationOptions& o) {
+  const char* op = "svd_truncated";
+  if (o.max_rank == 0 || o.max_rank < -1) throw_error(op, ": max_rank must be >= 1 or -1 (no limit), got ", o.max_rank);
+  if (!(o.rel_cutoff >= 0.0 && o.rel_cutoff < 1.0))
+    throw_error(op, ": rel_cutoff must be in [0, 1), got ", o.rel_cutoff);
+  if (!(o.multiplet_tol >= 0.0)) throw_error(op, ": multiplet_tol must be >= 0, got ", o.multiplet_tol);
+  if (o.oversampling < -1) throw_error(op, ": oversampling must be >= 0 or -1 (= max_rank), got ", o.oversampling);
+  if (o.power_iterations < 0) throw_error(op, ": power_iterations must be >= 0, got ", o.power_iterations);
+  if (o.method == SvdMethod::randomized && o.max_rank < 1)
+    throw_error(op, ": the randomized method needs max_rank >= 1 (the sketch size), got ", o.max_rank);
+}
+
+// sum_{i>=k} s_i^2 / sum_i s_i^2 over the last axis; 0 for a zero matrix.
+Tensor discarded_from_spectrum(const Tensor& S_all, int64_t k) {
+  const Tensor total = sum(S_all * S_all, {-1});
+  const int64_t L = S_all.size(-1);
+  if (k >= L) return total * 0.0;
+  const Tensor tail = slice(S_all, -1, k, L);
+  const Tensor lost = sum(tail * tail, {-1});
+  const Tensor positive(nd::greater(total.value(), NDArray::scalar(0.0)));
+  return where(positive, lost / where(positive, total, Tensor(1.0)), Tensor(0.0));
+}
+
+// (|A|_F^2 - sum_k s_k^2) / |A|_F^2, clamped to [0, 1]; 0 for a zero matrix.
+Tensor discarded_from_norm(const Tensor& A, const Tensor& S_kept) {
+  const Tensor total = sum(A * A, {-2, -1});
+  const Tensor kept = sum(S_kept * S_kept, {-1});
+  const Tensor positive(nd::greater(total.value(), NDArray::scalar(0.0)));
+  const Tensor ratio = (total - kept) / where(positive, total, Tensor(1.0));
+  return where(positive, clamp(ratio, 0.0, 1.0), Tensor(0.0));
+}
+
+}  // namespace
+}  // namespace linalg_detail
+
+namespace ld = linalg_detail;
+
+SVD svd(const Tensor& A, bool full_matrices, const DegeneracyOptions& degeneracy) {
+  ld::SvdFactors f = ld::svd_factors(A.value(), full_matrices, "svd");
+  const std::array<Tensor, 1> in{A};
+  auto out = record_multi(
+      "svd", in, {std::move(f.U), std::move(f.S), std::move(f.Vh)},
+      save::out(0) | save::out(1) | save::out(2),
+      [degeneracy, full_matrices](OpContext& c, const std::vector<Tensor>& g) {
+        return Grads{ld::svd_backward(c.output(0), c.output(1), c.output(2), g[0], g[1], g[2],
+                                      full_matrices, degeneracy)};
+      });
+  return {out[0], out[1], out[2]};
+}
+
+Tensor svdvals(const Tensor& A) {
+  const std::array<Tensor, 1> in{A};
+  if (detail::should_record(in)) return svd(A).S;
+  return Tensor(ld::singular_values(A.value(), "svdvals"));
+}
+
+TruncatedSVD svd_truncated(const Tensor& A, const TruncationOptions& o) {
+  ld::check_truncation_options(o);
+  ld::matrix_batch(A.value(), "svd_truncated");
+  ld::require_finite(A.value(), "svd_truncated");
+  const std::array<Tensor, 1> in{A};
+  auto record_option_b = [&](const NDArray& U, const NDArray& S, const NDArray& Vh, int64_t k) {
+    const DegeneracyOptions deg = o.degeneracy;
+    auto out = record_multi(
+        "svd_truncated", in,
+        {nd::slice(U, -1, 0, k).clone(), nd::slice(S, -1, 0, k).clone(), nd::slice(Vh, -2, 0, k).clone()},
+        save::in(0) | save::out(0) | save::out(1) | save::out(2),
+        [deg](OpContext& c, const std::vector<Tensor>& g) {
+          return Grads{ld::svd_truncated_backward(c.input(0), c.output(0), c.output(1), c.output(2), g[0],
+                                                  g[1], g[2], deg)};
+        });
+    return out;
+  };
+
+  if (o.method == SvdMethod::randomized) {
+    const int64_t oversampling = o.oversampling < 0 ? o.max_rank : o.oversampling;
+    ld::SvdFactors f = ld::randomized_svd_factors(A.value(), o.max_rank, oversampling,
+                                                  o.power_iterations, o.seed, "svd_truncated");
+    const int64_t k = ld::choose_rank(f.S, o);
+    auto out = record_option_b(f.U, f.S, f.Vh, k);
+    return {out[0], out[1], out[2], ld::discarded_from_norm(A, out[1])};
+  }
+  if (o.adjoint == SvdAdjoint::sylvester) {
+    ld::SvdFactors f = ld::svd_factors(A.value(), false, "svd_truncated");
+    const int64_t k = ld::choose_rank(f.S, o);
+    auto out = record_option_b(f.U, f.S, f.Vh, k);
+    return {out[0], out[1], out[2], ld::discarded_from_norm(A, out[1])};
+  }
+  // Option A: record the full thin SVD and slice it; the slices' adjoints zero-pad the
+  // cotangents, and the full rule (with every discarded triplet) is then exact.
+  const SVD full = svd(A, false, o.degeneracy);
+  const int64_t k = ld::choose_rank(full.S.value(), o);
+  const int64_t K = full.S.size(-1);
+  if (k == K) return {full.U, full.S, full.Vh, ld::discarded_from_spectrum(full.S, k)};
+  return {slice(full.U, -1, 0, k), slice(full.S, -1, 0, k), slice(full.Vh, -2, 0, k),
+          ld::discarded_from_spectrum(full.S, k)};
+}
+
+}  // namespace tnad
