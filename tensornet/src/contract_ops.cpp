@@ -1,0 +1,39 @@
+#include "contract_ops.hpp"
+
+#include "kernels.hpp"
+#include "tnad/op.hpp"
+#include "tnad/ops.hpp"
+
+namespace tnad::tn {
+
+Tensor contract_pair(const Tensor& a, const std::vector<int>& la, const Tensor& b,
+                     const std::vector<int>& lb, const std::vector<int>& lc) {
+  check_pair_labels("contract", a.shape(), la, b.shape(), lb, lc);
+  // dA needs B and dB needs A: save only what a needed gradient uses.
+  const uint32_t mask = (b.requires_grad() ? save::in(0) : 0) | (a.requires_grad() ? save::in(1) : 0);
+  return record("contract", {a, b}, contract_pair_values(a.value(), la, b.value(), lb, lc), mask,
+                [la, lb, lc](OpContext& c, const Tensor& g) {
+                  Tensor ga, gb;
+                  if (c.needs_grad(0)) ga = contract_pair(g, lc, c.input(1), lb, la);
+                  if (c.needs_grad(1)) gb = contract_pair(c.input(0), la, g, lc, lb);
+                  return grads(ga, gb);
+                });
+}
+
+Tensor einsum_reduce(const Tensor& x, const std::vector<int>& lx, const std::vector<int>& ly) {
+  if (lx == ly) return x;
+  const Shape xs = x.shape();
+  return record("einsum_reduce", {x}, reduce_values(x.value(), lx, ly), save::none,
+                [lx, ly, xs](OpContext&, const Tensor& g) {
+                  return grads(einsum_embed(g, ly, lx, xs));
+                });
+}
+
+Tensor einsum_embed(const Tensor& g, const std::vector<int>& ly, const std::vector<int>& lx,
+                    const Shape& x_shape) {
+  if (lx == ly) return g;
+  return record("einsum_embed", {g}, embed_values(g.value(), ly, lx, x_shape), save::none,
+                [lx, ly](OpContext&, const Tensor& gg) { return grads(einsum_reduce(gg, lx, ly)); });
+}
+
+}  // namespace tnad::tn

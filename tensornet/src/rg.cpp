@@ -1,0 +1,249 @@
+// The RG loop shared by TRG and HOTRG (rg.hpp): per-step normalization accumulated into
+// ln Z / N, the step chain with optional checkpointing, the per-step records.
+#include <cmath>
+#include <memory>
+
+#include "rg_internal.hpp"
+#include "tnad/autograd.hpp"
+#include "tnad/einsum.hpp"
+#include "tnad/error.hpp"
+#include "tnad/nd.hpp"
+#include "tnad/op.hpp"
+#include "tnad/ops.hpp"
+
+namespace tnad {
+
+void check_rg_options(const RgOptions& o, const char* who) {
+  if (o.chi < 1) throw_error(who, ": chi must be >= 1, got ", o.chi);
+  if (o.steps < 0 || o.steps > 1000) throw_error(who, ": steps must be in [0, 1000], got ", o.steps);
+  if (!(o.rel_cutoff >= 0.0 && o.rel_cutoff < 1.0))
+    throw_error(who, ": rel_cutoff must be in [0, 1), got ", o.rel_cutoff);
+  if (!(o.multiplet_tol >= 0.0 && o.multiplet_tol < 1.0))
+    throw_error(who, ": multiplet_tol must be in [0, 1), got ", o.multiplet_tol);
+  if (o.oversampling < 0) throw_error(who, ": oversampling must be >= 0, got ", o.oversampling);
+  if (o.power_iterations < 0) throw_error(who, ": power_iterations must be >= 0, got ", o.power_iterations);
+  if (!(o.degeneracy.eps >= 0.0)) throw_error(who, ": degeneracy eps must be >= 0, got ", o.degeneracy.eps);
+  if (o.segment < 0) throw_error(who, ": segment must be >= 0, got ", o.segment);
+}
+
+Tensor torus_trace(const Tensor& T) {
+  if (T.ndim() != 4 || T.size(0) != T.size(2) || T.size(1) != T.size(3))
+    throw_error("torus_trace: need T_uldr with dim u = dim d and dim l = dim r, got shape ", T.shape());
+  return einsum("ijij->", {T}, rg_detail::fixed_path());
+}
+
+namespace rg_detail {
+
+int64_t kept_rank(const std::vector<double>& s, const RgOptions& o) {
+  const int64_t L = int64_t(s.size());
+  if (L == 0) return 0;
+  const double smax = s[0];
+  int64_t k = 0;
+  while (k < L && s[std::size_t(k)] > o.rel_cutoff * smax) ++k;
+  k = std::max<int64_t>(1, std::min(k, o.chi));
+  if (!o.keep_multiplets) return k;
+  auto cuts = [&](int64_t kk) {
+    return kk < L && s[std::size_t(kk - 1)] - s[std::size_t(kk)] <= o.multiplet_tol * smax;
+  };
+  int64_t kk = k;
+  while (kk >= 1 && cuts(kk)) --kk;
+  if (kk >= 1) return kk;
+  kk = k;
+  while (kk < L && cuts(kk)) ++kk;
+  return kk;
+}
+
+Jvp jvp_differentiable(const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& f,
+                       const std::vector<Tensor>& xs, const std::vector<std::vector<Tensor>>& vs) {
+  bool outer = false;
+  if (grad_enabled()) {
+    for (const Tensor& x : xs) outer = outer || x.requires_grad();
+    for (const auto& v : vs)
+      for (const Tensor& t : v) outer = outer || t.requires_grad();
+  }
+  EnableGradGuard with_grad;
+  std::vector<Tensor> in;
+  for (const Tensor& x : xs) in.push_back(outer && x.requires_grad() ? x : Tensor(x.value(), true));
+  Jvp r;
+  r.ys = f(in);
+  std::vector<Tensor> us;
+  for (const Tensor& y : r.ys) us.push_back(zeros(y.shape(), true));
+  GradOptions o1;
+  o1.create_graph = true;
+  o1.allow_unused = true;
+  const std::vector<Tensor> g = grad(r.ys, in, us, o1);  // J^T u, linear in u
+  for (std::size_t j = 0; j < vs.size(); ++j) {
+    if (vs[j].size() != xs.size()) throw_error("jvp_differentiable: tangent set ", j, " has ", vs[j].size(), " tensors for ", xs.size(), " inputs");
+    Tensor s;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      if (!g[i].requires_grad()) continue;
+      const Tensor t = vdot(g[i], outer ? vs[j][i] : vs[j][i].detach());
+      s = s.defined() ? s + t : t;
+    }
+    if (!s.defined()) {
+      std::vector<Tensor> z;
+      for (const Tensor& y : r.ys) z.push_back(zeros(y.shape()));
+      r.dys.push_back(z);
+      continue;
+    }
+    GradOptions o2;
+    o2.create_graph = outer;
+    o2.retain_graph = (outer || j + 1 < vs.size()) ? 1 : 0;
+    o2.allow_unused = true;
+    r.dys.push_back(grad({s}, us, {}, o2));
+  }
+  if (!outer)
+    for (Tensor& y : r.ys) y = y.detach();
+  return r;
+}
+
+namespace {
+
+using MultiFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
+
+// in = (x_1..x_nx, gy_1..): the VJP of f at x applied to gy. Recorded (create_graph) when
+// recording is on and an input requires grad, else plain values from a local graph.
+std::vector<Tensor> step_vjp(const MultiFn& f, const std::vector<Tensor>& in, std::size_t nx) {
+  bool rec = false;
+  if (grad_enabled())
+    for (const Tensor& t : in) rec = rec || t.requires_grad();
+  EnableGradGuard with_grad;
+  std::vector<Tensor> xs;
+  for (std::size_t i = 0; i < nx; ++i)
+    xs.push_back(rec && in[i].requires_grad() ? in[i] : Tensor(in[i].value(), true));
+  const std::vector<Tensor> ys = f(xs);
+  std::vector<Tensor> outs, gouts;
+  for (std::size_t k = 0; k < ys.size(); ++k)
+    if (ys[k].requires_grad()) {
+      outs.push_back(ys[k]);
+      gouts.push_back(rec ? in[nx + k] : in[nx + k].detach());
+    }
+  if (outs.empty()) {
+    std::vector<Tensor> z;
+    for (const Tensor& x : xs) z.push_back(zeros(x.shape()));
+    return z;
+  }
+  GradOptions o;
+  o.create_graph = rec;
+  o.allow_unused = true;
+  std::vector<Tensor> gx = grad(outs, xs, gouts, o);
+  if (!rec)
+    for (Tensor& g : gx) g = g.detach();
+  return gx;
+}
+
+// One RG step recorded as a node that keeps only its inputs (per-step checkpointing), whose
+// VJP is itself a checkpoint of the VJP computation: under create_graph (second
+// derivatives) the recorded first backward then holds (inputs, cotangents) of every step
+// rather than every step's forward and backward tapes, and the second backward re-runs one
+// step's forward + backward at a time. First order: the usual recompute-in-backward.
+std::vector<Tensor> checkpoint_step(const MultiFn& f, const std::vector<Tensor>& xs) {
+  if (xs.size() > 15) throw_error("checkpoint_step: at most 15 inputs, got ", xs.size());
+  std::vector<Tensor> ys;
+  {
+    NoGradGuard no_grad;
+    ys = f(xs);
+  }
+  std::vector<NDArray> vals;
+  for (const Tensor& y : ys) vals.push_back(y.value());
+  const std::size_t nx = xs.size();
+  return record_multi("rg_step_checkpoint", std::span<const Tensor>(xs), std::move(vals), save::all_inputs,
+                      [f, nx](OpContext& c, const std::vector<Tensor>& g) {
+                        std::vector<Tensor> in;
+                        for (std::size_t i = 0; i < nx; ++i) in.push_back(c.input(int(i)));
+                        for (std::size_t k = 0; k < g.size(); ++k)
+                          in.push_back(g[k].defined() ? g[k] : zeros(c.output_shape(int(k))));
+                        return checkpoint([f, nx](const std::vector<Tensor>& a) { return step_vjp(f, a, nx); }, in);
+                      });
+}
+
+}  // namespace
+
+RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgOptions& o,
+                const StepFn& step, const char* who) {
+  check_rg_options(o, who);
+  if (T0.ndim() != 4 || T0.size(0) != T0.size(2) || T0.size(1) != T0.size(3))
+    throw_error(who, ": need a site tensor T_uldr with dim u = dim d and dim l = dim r, got shape ",
+                T0.defined() ? T0.shape() : Shape{});
+  if (!nd::all_finite(T0.value())) throw_error(who, ": the site tensor has NaN or Inf entries");
+  for (const Tensor& t : tangents)
+    if (!t.defined() || !(t.shape() == T0.shape()))
+      throw_error(who, ": a tangent must have the shape of T ", T0.shape(), ", got ",
+                  t.defined() ? t.shape() : Shape{});
+  const std::size_t m = tangents.size();
+
+  // Side records written by index: the checkpointed backward re-runs a step and writes the
+  // same values again (the step is deterministic), so the records stay those of the forward.
+  auto dw = std::make_shared<std::vector<double>>(std::size_t(o.steps), 0.0);
+  auto dims = std::make_shared<std::vector<int64_t>>(std::size_t(o.steps), 0);
+  const RgOptions opt = o;
+  const std::string name = who;
+  // One level: normalize by c = |T|_F, coarse-grain; returns {T', ln c}.
+  auto level = [step, opt, dw, dims, name](const Tensor& T, int k) {
+    const Tensor c = norm(T);
+    if (!(c.item() > 0.0) || !std::isfinite(c.item()))
+      throw_error(name, ": step ", k, ": |T| = ", c.item(), " (the network vanished or overflowed)");
+    StepOut out = step(T / c, opt);
+    (*dw)[std::size_t(k)] = out.discarded_weight;
+    (*dims)[std::size_t(k)] = std::max(out.T.size(0), out.T.size(1));
+    return std::vector<Tensor>{out.T, log(c)};
+  };
+  // State: {T, acc, T_dot_1..m, acc_dot_1..m}; ln c_k enters ln Z / N with weight 1/2^k
+  // (N / 2^k tensors at level k).
+  ChainStep chain_step = [level, name, m](const std::vector<Tensor>& s, const std::vector<Tensor>&, int k) {
+    NameScope scope(name + " step " + std::to_string(k));
+    const double w = std::ldexp(1.0, -k);
+    if (m == 0) {
+      std::vector<Tensor> y = level(s[0], k);
+      return std::vector<Tensor>{y[0], s[1] + y[1] * w};
+    }
+    std::vector<std::vector<Tensor>> v;
+    for (std::size_t j = 0; j < m; ++j) v.push_back({s[2 + j]});
+    Jvp r = jvp_differentiable([&](const std::vector<Tensor>& x) { return level(x[0], k); }, {s[0]}, v);
+    std::vector<Tensor> next = {r.ys[0], s[1] + r.ys[1] * w};
+    for (std::size_t j = 0; j < m; ++j) next.push_back(r.dys[j][0]);
+    for (std::size_t j = 0; j < m; ++j) next.push_back(s[2 + m + j] + r.dys[j][1] * w);
+    return next;
+  };
+  ChainOptions co;
+  co.checkpoint = o.checkpoint;
+  co.segment = o.segment;
+  if (o.checkpoint == ChainCheckpoint::every_step) {
+    // Per-step checkpoints that also bound the memory of second derivatives (above).
+    co.checkpoint = ChainCheckpoint::none;
+    chain_step = [inner = chain_step](const std::vector<Tensor>& s, const std::vector<Tensor>& p, int k) {
+      return checkpoint_step([inner, p, k](const std::vector<Tensor>& x) { return inner(x, p, k); }, s);
+    };
+  }
+  std::vector<Tensor> s0 = {T0, scalar(0.0)};
+  for (const Tensor& t : tangents) s0.push_back(t);
+  for (std::size_t j = 0; j < m; ++j) s0.push_back(scalar(0.0));
+  std::vector<Tensor> s = run_chain(chain_step, s0, {}, o.steps, co);
+
+  // ln Z / N += [ln c_n + ln tr(T_n / c_n)] / 2^n
+  const double w = std::ldexp(1.0, -o.steps);
+  auto last = [name, w](const std::vector<Tensor>& x) {
+    const Tensor cn = norm(x[0]);
+    const Tensor tr = torus_trace(x[0] / cn);
+    if (!(tr.item() > 0.0))
+      throw_error(name, ": the final trace is ", tr.item(), " (not a positive partition function; ",
+                  "chi or steps too small for this tensor?)");
+    return std::vector<Tensor>{(log(cn) + log(tr)) * w};
+  };
+  RgResult r;
+  if (m == 0) {
+    r.ln_z = s[1] + last({s[0]})[0];
+  } else {
+    std::vector<std::vector<Tensor>> v;
+    for (std::size_t j = 0; j < m; ++j) v.push_back({s[2 + j]});
+    Jvp f = jvp_differentiable(last, {s[0]}, v);
+    r.ln_z = s[1] + f.ys[0];
+    for (std::size_t j = 0; j < m; ++j) r.ln_z_dot.push_back(s[2 + m + j] + f.dys[j][0]);
+  }
+  r.discarded_weight = *dw;
+  r.bond_dim = *dims;
+  return r;
+}
+
+}  // namespace rg_detail
+}  // namespace tnad

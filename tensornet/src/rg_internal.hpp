@@ -1,0 +1,53 @@
+// Internal: the RG loop shared by TRG and HOTRG — normalization, ln Z bookkeeping, the
+// checkpointed step chain and the per-step records (rg.hpp).
+#pragma once
+#include <functional>
+
+#include "tnad/contract_path.hpp"
+#include "tnad/rg.hpp"
+
+namespace tnad::rg_detail {
+
+// Contraction orders chosen by flops alone: einsum's automatic objective depends on
+// whether the call is recorded, and a checkpointed step runs unrecorded first and recorded
+// in the backward — with one order for both, the recomputation is bit-identical (and so
+// are its discrete choices: kept ranks, the HOTRG side).
+inline PathOptions fixed_path() {
+  PathOptions p;
+  p.objective = PathObjective::flops;
+  return p;
+}
+
+struct StepOut {
+  Tensor T;
+  double discarded_weight = 0;
+};
+// One coarse-graining step of a normalized tensor (deterministic: it is re-run by the
+// checkpointed backward).
+using StepFn = std::function<StepOut(const Tensor& T, const RgOptions& o)>;
+
+// tangents: directions T_dot of T0 (may be empty); RgResult::ln_z_dot gets one directional
+// derivative of ln Z / N per tangent, propagated forward through the steps.
+RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgOptions& o,
+                const StepFn& step, const char* who);
+
+// Forward-mode derivative that stays differentiable: for f: xs -> ys and tangent sets
+// vs[j] (one tensor per x), returns ys and J vs[j] for every j. Computed with the
+// double-VJP identity on a local graph (g(u) = J^T u is linear in u, d<g(u), v>/du = J v).
+// When recording is on and an input or tangent requires grad, the results are recorded
+// (reverse mode over them gives second derivatives); otherwise they are plain values and
+// the local graph is freed on return.
+struct Jvp {
+  std::vector<Tensor> ys;
+  std::vector<std::vector<Tensor>> dys;  // dys[j][k] = J_k vs[j]
+};
+Jvp jvp_differentiable(const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& f,
+                       const std::vector<Tensor>& xs, const std::vector<std::vector<Tensor>>& vs);
+
+// The number of values to keep from a descending spectrum (s or Gram eigenvalues):
+// at most chi, none below rel_cutoff * s[0], and with keep_multiplets never between two
+// values closer than multiplet_tol * s[0] (moving down to the nearest gap, or up if the
+// first multiplet reaches past chi).
+int64_t kept_rank(const std::vector<double>& desc, const RgOptions& o);
+
+}  // namespace tnad::rg_detail
