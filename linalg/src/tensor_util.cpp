@@ -9,20 +9,8 @@ namespace tnad::linalg_detail {
 //   Abar = ta ? op(B) Cbar^T : Cbar op(B)^T,   Bbar = tb ? Cbar^T op(A) : op(A)^T Cbar,
 // each again an mm with flags (and batch-broadcast gradients summed back by sum_to).
 Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
-  return record("matmul", {a, b}, nd::matmul(a.value(), b.value(), ta, tb), save::in(0) | save::in(1),
-                [ta, tb](OpContext& c, const Tensor& g) {
-                  const Tensor A = c.input(0), B = c.input(1);
-                  Tensor gA, gB;
-                  if (c.needs_grad(0)) {
-                    gA = ta ? mm(B, g, tb, true) : mm(g, B, false, !tb);
-                    if (!(gA.shape() == c.input_shape(0))) gA = sum_to(gA, c.input_shape(0));
-                  }
-                  if (c.needs_grad(1)) {
-                    gB = tb ? mm(g, A, true, ta) : mm(A, g, !ta, false);
-                    if (!(gB.shape() == c.input_shape(1))) gB = sum_to(gB, c.input_shape(1));
-                  }
-                  return grads(gA, gB);
-                });
+  // One definition of the flagged matmul and its VJP: libad's (ops_matmul.cpp).
+  return matmul(a, b, ta, tb);
 }
 
 namespace {
