@@ -94,7 +94,10 @@ int manager(const Sweep& sweep, const std::string& dir, int workers, const Sweep
                  finished + failed + interrupted, finished, failed, interrupted, todo.size() - next);
   if (failed) {
     std::string list;
-    for (auto t : failed_tasks) list += (list.empty() ? "" : " ") + std::to_string(t);
+    for (auto t : failed_tasks) {
+      if (!list.empty()) list.push_back(' ');
+      list.append(std::to_string(t));  // (const char* + string here trips GCC 12's -Wrestrict)
+    }
     std::fprintf(stderr, "sweep: failed tasks: %s (errors in their files; `tnad merge` tabulates them)\n", list.c_str());
   }
   if (pending_signal()) return 128 + pending_signal();
