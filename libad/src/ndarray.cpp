@@ -69,8 +69,10 @@ std::size_t dtype_size(DType d) { return d == DType::f64 ? 8 : 16; }
 
 // ---------------------------------------------------------------- storage
 namespace {
-// Counts every buffer's bytes in tnad::memory. One allocation holds the control block
-// and the data (allocate_shared), which keeps tiny (0-d) tensors cheap.
+// Counts every buffer's bytes in tnad::memory. Small buffers (0-d tensors, short vectors)
+// are one pooled allocation holding the control block and the data (allocate_shared);
+// larger ones get their own 64-byte aligned block from buffer_allocate, whose large sizes
+// stay mapped in the buffer cache after free (memory.hpp).
 template <class T>
 struct CountingAlloc {
   using value_type = T;
@@ -89,11 +91,26 @@ struct CountingAlloc {
   bool operator==(const CountingAlloc<U>&) const { return true; }
 };
 
+constexpr std::size_t kSmallBuffer = 512;  // bytes; fits the pool with its control block
+
+struct BufferDeleter {
+  std::size_t bytes;
+  void operator()(std::byte* p) const noexcept {
+    memory::detail::on_free(bytes);
+    detail::buffer_deallocate(p, bytes);
+  }
+};
+
 std::shared_ptr<std::byte[]> allocate_bytes(std::size_t n) {
-  // allocate_shared's storage is aligned for max_align_t (16 bytes): enough for double
-  // and complex<double>.
-  return std::allocate_shared_for_overwrite<std::byte[]>(CountingAlloc<std::byte>(),
-                                                         n == 0 ? 1 : n);
+  if (n <= kSmallBuffer)
+    // allocate_shared's storage is aligned for max_align_t (16 bytes): enough for double
+    // and complex<double>.
+    return std::allocate_shared_for_overwrite<std::byte[]>(CountingAlloc<std::byte>(),
+                                                           n == 0 ? 1 : n);
+  auto* p = static_cast<std::byte*>(detail::buffer_allocate(n));
+  memory::detail::on_alloc(n);
+  // If the control block cannot be allocated, shared_ptr calls the deleter on p itself.
+  return std::shared_ptr<std::byte[]>(p, BufferDeleter{n}, detail::PoolAllocator<std::byte>());
 }
 }  // namespace
 

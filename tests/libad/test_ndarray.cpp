@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "tnad/ad.hpp"
+#include "tnad/memory.hpp"
 
 using namespace tnad;
 
@@ -54,6 +56,33 @@ TEST(NDArray, MemoryIsCounted) {
     EXPECT_GE(memory::live_bytes() - before, 8000);
   }
   EXPECT_EQ(memory::live_bytes(), before);
+}
+
+TEST(NDArray, LargeBuffersAreAlignedAndReusedFromTheCache) {
+  const int64_t limit = memory::buffer_cache_limit();
+  memory::set_buffer_cache_limit(int64_t(64) << 20);
+  const int64_t live = memory::live_bytes();
+  const double* first = nullptr;
+  {
+    const NDArray a = NDArray::empty({1 << 17});  // 1 MiB
+    first = a.data();
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(first) % 64, 0u);
+    EXPECT_EQ(memory::live_bytes() - live, int64_t(1) << 20);
+  }
+  // Freed: no longer live, but kept mapped and handed out again for the same size.
+  EXPECT_EQ(memory::live_bytes(), live);
+  EXPECT_GE(memory::cached_bytes(), int64_t(1) << 20);
+  {
+    const NDArray b = NDArray::empty({(1 << 17) - 3});  // same size class
+    EXPECT_EQ(b.data(), first);
+  }
+  for (int64_t n : {65, 100, 1000, 5000})  // above the small-object pool: 64-byte aligned
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(NDArray::zeros({n}).data()) % 64, 0u) << n;
+  memory::set_buffer_cache_limit(0);  // disabled: the cache is emptied and stays empty
+  EXPECT_EQ(memory::cached_bytes(), 0);
+  { const NDArray c = NDArray::ones({1 << 17}); EXPECT_EQ(c.data()[12345], 1.0); }
+  EXPECT_EQ(memory::cached_bytes(), 0);
+  memory::set_buffer_cache_limit(limit);
 }
 
 TEST(NDArray, Printing) {

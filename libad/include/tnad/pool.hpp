@@ -11,6 +11,11 @@ namespace tnad::detail {
 void* pool_allocate(std::size_t bytes);
 void pool_deallocate(void* p, std::size_t bytes) noexcept;
 
+// NDArray data above the pool's sizes: 64-byte aligned; blocks >= 32 KiB are cached
+// mapped after free (buffer_cache.cpp, memory.hpp).
+void* buffer_allocate(std::size_t bytes);
+void buffer_deallocate(void* p, std::size_t bytes) noexcept;
+
 template <class T>
 struct PoolAllocator {
   using value_type = T;
