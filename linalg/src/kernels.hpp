@@ -2,6 +2,7 @@
 // helpers they share. Row-major buffers throughout; each kernel says how it maps the
 // row-major matrix onto LAPACK's column-major view (a row-major A is LAPACK's A^T).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -60,6 +61,23 @@ void for_each_matrix(int64_t count, int64_t flops_per_matrix, F&& f) {
   if (err) std::rethrow_exception(err);
 }
 
+// Kernel scratch space in an NDArray buffer rather than a std::vector: sizes of 100s of KiB
+// and more come back from libad's buffer cache already resident (memory.hpp), where glibc
+// would map and page-fault a fresh block on every call (a CG solve's six m x k blocks were
+// a fifth of TRG's page faults). Counted in tnad::memory like any buffer.
+class Scratch {
+ public:
+  explicit Scratch(int64_t n) : a_(NDArray::empty(Shape{n})), p_(a_.mutable_data()) {}
+  Scratch(const double* first, int64_t n) : Scratch(n) { std::copy(first, first + n, p_); }
+  double* data() { return p_; }
+  double& operator[](int64_t i) { return p_[i]; }
+  void fill(double v) { std::fill(p_, p_ + a_.numel(), v); }
+
+ private:
+  NDArray a_;
+  double* p_;
+};
+
 // ---- SVD
 struct SvdFactors {
   NDArray U, S, Vh;  // (..., m, K|m), (..., K), (..., K|n, n)
@@ -75,9 +93,17 @@ SvdFactors randomized_svd_factors(const NDArray& A, int64_t rank, int64_t oversa
 // matching rows of Vh (Vh may be null). U is rows x ldu, row-major.
 void fix_signs(double* U, int64_t rows, int64_t ldu, int64_t k, double* Vh, int64_t ldvh);
 
+// Approximate leading left singular pairs of M (orthonormal columns W (..., m, p) and values
+// sw (..., p)): a preconditioner for shifted_gram_solve. Empty (undefined W) = none.
+struct GramDeflation {
+  NDArray W, sw;
+};
 // Solves, for each column j, (s_j^2 I - M M^H) x_j = r_j (CG; SPD when s_j > |M|_2).
-// M (..., m, n), s (..., k), R (..., m, k) -> X (..., m, k).
-NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R, const char* op);
+// M (..., m, n), s (..., k), R (..., m, k) -> X (..., m, k). With `deflation`, CG is
+// preconditioned by the exact inverse on span(W) (kernels_svd.cpp); the solution is the
+// same, only the iteration count changes.
+NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R, const char* op,
+                           const GramDeflation& deflation = {});
 
 // ---- eigh (on (A + A^H)/2); w ascending, V columns
 struct EighFactors {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <list>
+#include <mutex>
 
 #include "kernels.hpp"
 #include "spectral.hpp"
@@ -81,12 +83,13 @@ Tensor svd_backward(Tensor U, const Tensor& S, Tensor Vh, Tensor gU, const Tenso
 // the map L(X) = X S^2 - M M^T X is self-adjoint, so Rbar = L^{-1}(Xbar), and from
 // dL(X) = X d(S^2) - (dM M^T + M dM^T) X:  Mbar = (Rbar X^T + X Rbar^T) M,
 // sbar_j = -2 s_j <rbar_j, x_j>.
-Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R) {
-  NDArray X = shifted_gram_solve(M.value(), s.value(), R.value(), "svd_truncated");
+// `defl` only preconditions the solve (the same M, s appear in the adjoint's solve).
+Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R, const GramDeflation& defl) {
+  NDArray X = shifted_gram_solve(M.value(), s.value(), R.value(), "svd_truncated", defl);
   return record("svd_truncated_sylvester", {M, s, R}, std::move(X),
-                save::in(0) | save::in(1) | save::out(0), [](OpContext& c, const Tensor& gX) {
+                save::in(0) | save::in(1) | save::out(0), [defl](OpContext& c, const Tensor& gX) {
                   const Tensor M = c.input(0), s = c.input(1), X = c.output(0);
-                  const Tensor Rbar = shifted_gram_solve_op(M, s, gX);
+                  const Tensor Rbar = shifted_gram_solve_op(M, s, gX, defl);
                   Tensor Mbar, sbar;
                   if (c.needs_grad(0))
                     Mbar = mm(Rbar, mm(X, M, true, false)) + mm(X, mm(Rbar, M, true, false));
@@ -101,9 +104,10 @@ Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R) 
 //   Y = (P_V Vbar + A_perp^T X) S^-1,   Abar = U Gamma_k Vh + X Vh + U Y^T.
 // Setting A_perp = 0 gives the old (wrong) rule X = P_U Ubar S^-1. V-side quantities are
 // kept in Vh's (k x n) layout: (P_V Vbar)^T = Vhbar - J_V^T Vh, Y^T = S^-1 (...)^T.
+// `defl`: approximate next left singular pairs, to precondition the solve.
 Tensor svd_truncated_backward(const Tensor& A, const Tensor& U, const Tensor& S, const Tensor& Vh,
                               const Tensor& gU, const Tensor& gS, const Tensor& gVh,
-                              const DegeneracyOptions& deg) {
+                              const DegeneracyOptions& deg, const GramDeflation& defl) {
   const NDArray scale = spectrum_scale(S.value());
   const GammaParts p = svd_gamma(U, S, Vh, gU, gS, gVh, scale, deg);
   Tensor gA = p.Gamma.defined() ? mm(U, mm(p.Gamma, Vh)) : Tensor();
@@ -116,9 +120,87 @@ Tensor svd_truncated_backward(const Tensor& A, const Tensor& U, const Tensor& S,
   Tensor R;
   if (PUgU.defined()) R = scale_columns(PUgU, S);
   if (PVgVh.defined()) R = plus(R, mm(Aperp, PVgVh, false, true));
-  const Tensor X = shifted_gram_solve_op(Aperp, S, R);
+  const Tensor X = shifted_gram_solve_op(Aperp, S, R, defl);
   const Tensor Yh = scale_rows(plus(PVgVh, mm(X, Aperp, true, false)), inverse_values(S, scale, deg));
   return plus(gA, mm(X, Vh) + mm(U, Yh));
+}
+
+// 64-bit hash of an array's bytes: four independent multiply-xorshift lanes (~1 ms for
+// 8 MiB), folded with the shape. Only bit-identical recomputation has to hit.
+uint64_t content_hash(const NDArray& A) {
+  const auto* w = reinterpret_cast<const uint64_t*>(A.data());
+  const int64_t n = A.numel();
+  uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x2545f4914f6cdd1dull};
+  auto mix = [](uint64_t x, uint64_t v) {
+    x ^= v;
+    x *= 0xff51afd7ed558ccdull;
+    return x ^ (x >> 32);
+  };
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int l = 0; l < 4; ++l) h[l] = mix(h[l], w[i + l]);
+  for (; i < n; ++i) h[0] = mix(h[0], w[i]);
+  uint64_t r = mix(mix(h[0], h[1]), mix(h[2], h[3]));
+  for (int64_t d : A.shape()) r = mix(r, uint64_t(d));
+  return r;
+}
+
+}  // namespace
+}  // namespace linalg_detail
+
+struct SvdCache::Impl {
+  struct Key {
+    uint64_t hash, rank, oversampling, power_iterations, seed;
+    bool operator==(const Key&) const = default;
+  };
+  mutable std::mutex mu;
+  std::size_t capacity, hits = 0;
+  std::list<std::pair<Key, linalg_detail::SvdFactors>> entries;  // most recent first
+
+  bool find(const Key& k, linalg_detail::SvdFactors& out) {
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto it = entries.begin(); it != entries.end(); ++it)
+      if (it->first == k) {
+        entries.splice(entries.begin(), entries, it);
+        out = it->second;
+        ++hits;
+        return true;
+      }
+    return false;
+  }
+  void insert(const Key& k, const linalg_detail::SvdFactors& f) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (capacity == 0) return;
+    entries.emplace_front(k, f);
+    while (entries.size() > capacity) entries.pop_back();
+  }
+};
+
+SvdCache::SvdCache(std::size_t capacity) : impl_(std::make_unique<Impl>()) { impl_->capacity = capacity; }
+SvdCache::~SvdCache() = default;
+std::size_t SvdCache::size() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->entries.size();
+}
+std::size_t SvdCache::hits() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->hits;
+}
+
+namespace linalg_detail {
+namespace {
+
+// The randomized factors of A, through the cache of `o` when there is one.
+SvdFactors randomized_factors(const NDArray& A, const TruncationOptions& o, int64_t oversampling) {
+  if (!o.cache)
+    return randomized_svd_factors(A, o.max_rank, oversampling, o.power_iterations, o.seed, "svd_truncated");
+  const SvdCache::Impl::Key key{content_hash(A), uint64_t(o.max_rank), uint64_t(oversampling),
+                                uint64_t(o.power_iterations), o.seed};
+  SvdFactors f;
+  if (o.cache->impl().find(key, f)) return f;
+  f = randomized_svd_factors(A, o.max_rank, oversampling, o.power_iterations, o.seed, "svd_truncated");
+  o.cache->impl().insert(key, f);
+  return f;
 }
 
 // k from the (approximate) singular values, one k for the whole batch (svd.hpp).
@@ -217,21 +299,25 @@ TruncatedSVD svd_truncated(const Tensor& A, const TruncationOptions& o) {
   const std::array<Tensor, 1> in{A};
   auto record_option_b = [&](const NDArray& U, const NDArray& S, const NDArray& Vh, int64_t k) {
     const DegeneracyOptions deg = o.degeneracy;
+    // The computed triplets just below the cut (the sketch's oversampled columns, or the
+    // next exact ones) precondition the adjoint's Sylvester solve.
+    const int64_t p = std::min(S.size(-1) - k, k);
+    ld::GramDeflation defl;
+    if (p > 0) defl = {nd::slice(U, -1, k, k + p).clone(), nd::slice(S, -1, k, k + p).clone()};
     auto out = record_multi(
         "svd_truncated", in,
         {nd::slice(U, -1, 0, k).clone(), nd::slice(S, -1, 0, k).clone(), nd::slice(Vh, -2, 0, k).clone()},
         save::in(0) | save::out(0) | save::out(1) | save::out(2),
-        [deg](OpContext& c, const std::vector<Tensor>& g) {
+        [deg, defl](OpContext& c, const std::vector<Tensor>& g) {
           return Grads{ld::svd_truncated_backward(c.input(0), c.output(0), c.output(1), c.output(2), g[0],
-                                                  g[1], g[2], deg)};
+                                                  g[1], g[2], deg, defl)};
         });
     return out;
   };
 
   if (o.method == SvdMethod::randomized) {
     const int64_t oversampling = o.oversampling < 0 ? o.max_rank : o.oversampling;
-    ld::SvdFactors f = ld::randomized_svd_factors(A.value(), o.max_rank, oversampling,
-                                                  o.power_iterations, o.seed, "svd_truncated");
+    const ld::SvdFactors f = ld::randomized_factors(A.value(), o, oversampling);
     const int64_t k = ld::choose_rank(f.S, o);
     auto out = record_option_b(f.U, f.S, f.Vh, k);
     return {out[0], out[1], out[2], ld::discarded_from_norm(A, out[1])};

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <memory>
 
+#include "kernels.hpp"  // linalg/src: the Sylvester CG, tested directly below
 #include "la_test_util.hpp"
 
 using namespace tnad;
@@ -174,6 +176,68 @@ TEST(TruncatedSvd, RandomizedApproximateRegimeMatchesFullRoute) {
   ro.power_iterations = 0;
   const auto f0 = svd_truncated(Tensor(arr(A)), ro);
   EXPECT_GT((vec(f0.S) - vec(ff.S)).norm() / vec(ff.S).norm(), 1e-6);
+}
+
+TEST(TruncatedSvd, CacheReturnsTheSameFactorsForTheSameMatrix) {
+  auto o = options(4, SvdMethod::randomized, SvdAdjoint::automatic);
+  o.oversampling = 4;
+  o.cache = std::make_shared<SvdCache>(2);
+  const Mat A1 = with_singular_values(30, 20, geometric(20, 0.7), 51);
+  const auto f = svd_truncated(Tensor(arr(A1)), o);
+  EXPECT_EQ(o.cache->size(), 1u);
+  EXPECT_EQ(o.cache->hits(), 0u);
+  const auto g = svd_truncated(Tensor(arr(A1)), o);  // a recomputation: a hit, bit-identical
+  EXPECT_EQ(o.cache->hits(), 1u);
+  EXPECT_EQ(mat(f.U), mat(g.U));
+  EXPECT_EQ(mat(f.Vh), mat(g.Vh));
+  EXPECT_EQ(vec(f.S), vec(g.S));
+  // ... and the same gradient as without the cache.
+  const Loss L(30, 20, 4, 9);
+  const Tensor X(arr(A1), true);
+  auto plain = o;
+  plain.cache = nullptr;
+  EXPECT_EQ(mat(grad(truncated_loss(X, L, o), X)), mat(grad(truncated_loss(X, L, plain), X)));
+  EXPECT_EQ(o.cache->hits(), 2u);
+  // One changed entry is another matrix: a miss; capacity 2 evicts the oldest.
+  Mat A2 = A1;
+  A2(3, 4) += 1e-13;
+  svd_truncated(Tensor(arr(A2)), o);
+  EXPECT_EQ(o.cache->hits(), 2u);
+  svd_truncated(Tensor(arr(with_singular_values(30, 20, geometric(20, 0.7), 52))), o);
+  EXPECT_EQ(o.cache->size(), 2u);
+  svd_truncated(Tensor(arr(A1)), o);  // evicted: recomputed, still the same factors
+  EXPECT_EQ(o.cache->hits(), 2u);
+  EXPECT_EQ(vec(svd_truncated(Tensor(arr(A1)), o).S), vec(f.S));
+  EXPECT_EQ(o.cache->hits(), 3u);
+}
+
+// The CG of option B (kernels.hpp) with and without a preconditioner: exact singular
+// vectors, and a random orthonormal W with wrong values (a bad but SPD preconditioner).
+// Each solution must satisfy x_j s_j^2 - M M^T x_j = r_j to rounding.
+TEST(TruncatedSvd, SylvesterSolveIsExactWithAnyPreconditioner) {
+  const int64_t m = 40, n = 30, k = 3, p = 4;
+  std::vector<double> sm = geometric(n, 0.8);
+  for (double& v : sm) v *= 0.35;  // |M|_2 = 0.7 < s_k
+  const Mat M = with_singular_values(m, n, sm, 61);
+  const Vec s = (Vec(k) << 1.0, 0.9, 0.72).finished();
+  const Mat R = mat(NDArray::randn(Shape{m, k}, 62));
+  Eigen::JacobiSVD<Mat> svd(M, Eigen::ComputeThinU);
+  const Mat W_exact = svd.matrixU().leftCols(p);
+  const Vec sw_exact = svd.singularValues().head(p);
+  const Mat W_bad = Eigen::HouseholderQR<Mat>(mat(NDArray::randn(Shape{m, p}, 63))).householderQ() *
+                    Mat::Identity(m, p);
+  const Vec sw_bad = Vec::Constant(p, 0.7);
+  auto vec_arr = [](const Vec& v) { return NDArray::from(Shape{v.size()}, v.data()); };
+  auto solve = [&](const Mat* W, const Vec* sw) {
+    linalg_detail::GramDeflation d;
+    if (W) d = {arr(*W), vec_arr(*sw)};
+    return mat(linalg_detail::shifted_gram_solve(arr(M), vec_arr(s), arr(R), "test", d));
+  };
+  for (int c = 0; c < 3; ++c) {
+    const Mat X = c == 0 ? solve(nullptr, nullptr) : c == 1 ? solve(&W_exact, &sw_exact) : solve(&W_bad, &sw_bad);
+    const Mat LX = X * s.array().square().matrix().asDiagonal() - M * (M.transpose() * X);
+    EXPECT_LT((LX - R).norm(), 1e-12 * R.norm()) << "case " << c;
+  }
 }
 
 TEST(TruncatedSvd, KeepMultipletsGivesFiniteExactGradient) {

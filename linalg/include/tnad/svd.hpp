@@ -38,6 +38,7 @@
 // gradient; keep_multiplets moves the cut to the nearest gap.
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include "tnad/linalg_options.hpp"
 #include "tnad/tensor.hpp"
@@ -63,6 +64,27 @@ enum class SvdAdjoint {
   sylvester,   // option B also for method full (what a Krylov/partial SVD would use)
 };
 
+// Reuse of randomized factorizations across recomputation: a checkpointed backward re-runs
+// its forward on bit-identical inputs, and the range finder is the costly part of that
+// forward. With a cache in TruncationOptions, svd_truncated's randomized method looks the
+// matrix up (a 64-bit hash of its bytes, its shape and the sketch options) and skips the
+// range finder on a hit, so the recomputed factors are exactly the first ones. Holds at
+// most `capacity` entries (least recently used evicted); thread-safe.
+class SvdCache {
+ public:
+  explicit SvdCache(std::size_t capacity);
+  ~SvdCache();
+  SvdCache(const SvdCache&) = delete;
+  SvdCache& operator=(const SvdCache&) = delete;
+  std::size_t size() const;
+  std::size_t hits() const;
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct TruncationOptions {
   int64_t max_rank = -1;      // keep at most this many triplets (-1: no limit)
   double rel_cutoff = 0.0;    // drop s_i <= rel_cutoff * s_max (0: keep all)
@@ -81,6 +103,7 @@ struct TruncationOptions {
   int power_iterations = 4;
   uint64_t seed = 0x7e57ab1e;
   DegeneracyOptions degeneracy = {};
+  std::shared_ptr<SvdCache> cache = nullptr;  // randomized method only (above); null: none
 };
 
 // U (..., m, k), S (..., k), Vh (..., k, n) and the discarded weight
