@@ -4,7 +4,8 @@
 //   bench_ising [--method trg|hotrg] [--chi N] [--steps N] [--order 0|1|2]
 //               [--svd full|sylvester|randomized] [--checkpoint none|every_step|sqrt]
 //               [--second-order automatic|reverse_over_reverse|reverse_over_forward]
-//               [--keep-multiplets 0|1] [--beta B]... [--repeat R]
+//               [--keep-multiplets 0|1] [--oversampling P] [--power-iterations Q]
+//               [--beta B]... [--repeat R]
 //
 // Prints per beta: seconds (best of R), ln Z, u, C and their errors against Onsager,
 // tnad::memory::peak_bytes of the computation, the process peak RSS, the max discarded
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
       else if (a == "--beta") betas.push_back(std::stod(next()));
       else if (a == "--repeat") repeat = std::stoi(next());
       else if (a == "--keep-multiplets") o.rg.keep_multiplets = next() != "0";
+      else if (a == "--oversampling") o.rg.oversampling = std::stoll(next());
+      else if (a == "--power-iterations") o.rg.power_iterations = std::stoi(next());
       else if (a == "--svd") {
         std::string m = next();
         if (m == "full") o.rg.svd_method = SvdMethod::full;

@@ -176,7 +176,9 @@ RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgO
   // same values again (the step is deterministic), so the records stay those of the forward.
   auto dw = std::make_shared<std::vector<double>>(std::size_t(o.steps), 0.0);
   auto dims = std::make_shared<std::vector<int64_t>>(std::size_t(o.steps), 0);
-  const RgOptions opt = o;
+  RgOptions opt = o;
+  if (o.checkpoint != ChainCheckpoint::none && o.svd_method == SvdMethod::randomized && !opt.svd_cache)
+    opt.svd_cache = std::make_shared<SvdCache>(2 * std::size_t(o.steps) + 2);
   const std::string name = who;
   // One level: normalize by c = |T|_F, coarse-grain; returns {T', ln c}.
   auto level = [step, opt, dw, dims, name](const Tensor& T, int k) {

@@ -26,6 +26,7 @@ TruncationOptions truncation(const RgOptions& o) {
   t.oversampling = o.oversampling;
   t.power_iterations = o.power_iterations;
   t.degeneracy = o.degeneracy;
+  t.cache = o.svd_cache;
   return t;
 }
 

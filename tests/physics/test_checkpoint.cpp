@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
 #include "tnad/ising_thermo.hpp"
 #include "tnad/memory.hpp"
@@ -40,6 +41,27 @@ TEST(RgCheckpoint, AllStrategiesGiveTheSameDerivatives) {
     const ThermoPoint first = point(ChainCheckpoint::every_step, SecondOrder::automatic, 1, m);
     EXPECT_NEAR(first.u, ref.u, 1e-12 * std::abs(ref.u));
   }
+}
+
+TEST(RgCheckpoint, RandomizedRecomputationReusesTheFactorizations) {
+  ThermoOptions o;
+  o.rg.chi = 8;
+  o.rg.steps = 10;
+  o.rg.svd_method = SvdMethod::randomized;
+  o.order = 2;
+  o.h = 0.03;
+  const ThermoPoint ref = ising_thermo(0.43, o);
+  o.rg.checkpoint = ChainCheckpoint::every_step;
+  o.rg.svd_cache = std::make_shared<SvdCache>(64);
+  const ThermoPoint t = ising_thermo(0.43, o);
+  EXPECT_EQ(t.ln_z, ref.ln_z);
+  EXPECT_NEAR(t.u, ref.u, 1e-12 * std::abs(ref.u));
+  EXPECT_NEAR(t.c, ref.c, 1e-10 * std::abs(ref.c));
+  // 2 factorizations per step. Each step runs 4 times: in the forward pass, when the
+  // recorded first backward reaches its checkpoint, and twice in the second backward (the
+  // recorded first backward's checkpoint, and the forward step's own VJP): 3 hits each.
+  EXPECT_EQ(o.rg.svd_cache->size(), 2u * 10u);
+  EXPECT_EQ(o.rg.svd_cache->hits(), 3u * 2u * 10u);
 }
 
 int64_t peak_of(int order, ChainCheckpoint cp, SecondOrder so) {

@@ -65,6 +65,9 @@ struct RgOptions {
   // Checkpointing of the step chain for the backward (see above).
   ChainCheckpoint checkpoint = ChainCheckpoint::none;
   int segment = 0;
+  // Randomized factorizations to reuse when a checkpointed backward re-runs a step (svd.hpp).
+  // run_rg installs one (2 entries per step) when checkpointing with the randomized method.
+  std::shared_ptr<SvdCache> svd_cache = nullptr;
 };
 
 struct RgResult {
