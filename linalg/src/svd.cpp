@@ -114,7 +114,9 @@ Tensor svd_truncated_backward(const Tensor& A, const Tensor& U, const Tensor& S,
   if (!gU.defined() && !gVh.defined()) return gA;
   const Tensor UtA = mm(U, A, true, false);   // k x n
   const Tensor AV = mm(A, Vh, false, true);   // m x k
-  const Tensor Aperp = A - mm(U, UtA) - mm(AV, Vh) + mm(U, mm(mm(UtA, Vh, false, true), Vh));
+  // A_perp = A - U U^T A - A V V^T + U U^T A V V^T = A - U (U^T A) - (A V - U (U^T A V)) V^T:
+  // two rank-k updates of the m x n matrix instead of three.
+  const Tensor Aperp = A - mm(U, UtA) - mm(AV - mm(U, mm(UtA, Vh, false, true)), Vh);
   const Tensor PUgU = gU.defined() ? gU - mm(U, p.JU) : Tensor();                   // m x k
   const Tensor PVgVh = gVh.defined() ? gVh - mm(p.JV, Vh, true, false) : Tensor();  // k x n
   Tensor R;
