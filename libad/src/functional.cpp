@@ -186,7 +186,11 @@ std::vector<Tensor> CustomOp::operator()(const std::vector<Tensor>& inputs) cons
                     " but the input has shape ", c.input_shape(i));
     return r;
   };
-  return record_multi(op.name.c_str(), std::span<const Tensor>(inputs), std::move(outs), mask, std::move(vjp));
+  // The node is named by op.name, which need not outlive it: it keeps a copy.
+  std::vector<Tensor> result =
+      record_multi(op.name.c_str(), std::span<const Tensor>(inputs), std::move(outs), mask, std::move(vjp));
+  if (!result.empty() && result[0].grad_fn()) result[0].grad_fn()->own_name(op.name);
+  return result;
 }
 
 }  // namespace tnad

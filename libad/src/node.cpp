@@ -2,6 +2,9 @@
 
 #include <bit>
 #include <cstdlib>
+#include <iterator>
+#include <mutex>
+#include <unordered_map>
 
 #include "tensor_impl.hpp"
 #include "tnad/op.hpp"
@@ -10,7 +13,46 @@
 
 namespace tnad {
 
-Node::Node(std::string name) : name_(std::move(name)) {}
+Node::Node(std::string name) : name_(nullptr) { own_name(std::move(name)); }
+Node::Node(const char* name) : name_(name) {}
+
+void Node::own_name(std::string name) {
+  if (!provenance_) provenance_ = std::make_unique<Provenance>();
+  provenance_->owned_name = std::move(name);
+  name_ = provenance_->owned_name.c_str();
+}
+
+namespace {
+// The names of ops are literals, held as pointers; name() hands out one std::string per
+// literal, made on first request (errors, DOT, printing), never while recording.
+const std::string& interned(const char* literal) {
+  static std::mutex mutex;
+  static auto* table = new std::unordered_map<const char*, std::string>();  // never freed: usable at exit
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = table->find(literal);
+  if (it == table->end()) it = table->emplace(literal, std::string(literal ? literal : "")).first;
+  return it->second;
+}
+}  // namespace
+
+const std::string& Node::name() const {
+  if (provenance_ && name_ == provenance_->owned_name.c_str()) return provenance_->owned_name;
+  return interned(name_);
+}
+
+Grads Node::apply_vjp(std::span<Tensor> grad_outputs) {
+  std::vector<Tensor> g(std::make_move_iterator(grad_outputs.begin()), std::make_move_iterator(grad_outputs.end()));
+  return Grads(vjp(g));
+}
+
+namespace {
+const std::string& no_string() {
+  static const std::string empty;
+  return empty;
+}
+}  // namespace
+const std::string& Node::scope() const { return provenance_ ? provenance_->scope : no_string(); }
+const std::string& Node::creation_trace() const { return provenance_ ? provenance_->trace : no_string(); }
 
 // Iterative teardown. A long chain (10^6 nodes) held only through shared_ptrs would
 // otherwise be destroyed recursively and overflow the stack: each dying node hands the
@@ -36,23 +78,26 @@ Node::~Node() {
 }
 
 std::string Node::describe() const {
-  std::string s = "op '" + name_ + "' (inputs";
+  std::string s = "op '" + name() + "' (inputs";
   for (size_t i = 0; i < in_shapes_.size(); ++i) s += (i ? ", " : " ") + to_string(in_shapes_[i]);
   s += ")";
-  if (!scope_.empty()) s += " in scope '" + scope_ + "'";
+  if (!scope().empty()) s += " in scope '" + scope() + "'";
   return s;
 }
 
 void Node::stamp_creation() {
   const auto& m = detail::mode();
-  if (!m.scope.empty()) scope_ = m.scope;
+  if (m.scope.empty() && !m.anomaly) return;
+  if (!provenance_) provenance_ = std::make_unique<Provenance>();
+  provenance_->scope = m.scope;
   if (m.anomaly) {
     void* frames[24];
     int n = backtrace(frames, 24);
     char** sym = backtrace_symbols(frames, n);
     if (sym) {
-      trace_ = "created at:\n";
-      for (int i = 1; i < n; ++i) trace_ += std::string("  ") + sym[i] + "\n";
+      std::string& trace = provenance_->trace;
+      trace = "created at:\n";
+      for (int i = 1; i < n; ++i) trace += std::string("  ") + sym[i] + "\n";
       std::free(sym);
     }
   }
@@ -73,11 +118,11 @@ Tensor Node::unpack(int slot) {
                     " -> ", impl->version, ")");
       return Tensor(impl);
     }
-    auto impl = std::make_shared<TensorImpl>();
-    impl->value = s.output_value;
-    impl->grad_fn = shared_from_this();
+    auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
+    impl->value = s.tensor.value();
+    impl->grad_fn = s.producer.lock();  // alive: it is this node
     impl->output_index = s.output_index;
-    return Tensor(impl);
+    return Tensor(std::move(impl));
   }
   if (s.tensor.defined() && s.tensor.version() != s.version)
     throw_error(describe(), ": an input of shape ", s.tensor.shape(),
@@ -125,9 +170,13 @@ Edge edge_of(const Tensor& t) {
 }
 
 Tensor make_output(NDArray value, const std::shared_ptr<Node>& fn, int index) {
+  return make_output(std::move(value), std::shared_ptr<Node>(fn), index);
+}
+
+Tensor make_output(NDArray value, std::shared_ptr<Node>&& fn, int index) {
   auto impl = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
   impl->value = std::move(value);
-  impl->grad_fn = fn;
+  impl->grad_fn = std::move(fn);
   impl->output_index = index;
   return Tensor(std::move(impl));
 }
@@ -141,8 +190,9 @@ SavedTensor save_input(const Tensor& in) {
 
 SavedTensor save_output(const Tensor& out) {
   SavedTensor s;
-  s.output_value = out.value();
+  s.tensor = Tensor(out.value());
   s.output_impl = out.impl();
+  s.producer = out.grad_fn();
   s.output_index = out.output_index();
   s.version = out.version();
   return s;
@@ -168,16 +218,19 @@ void link_inputs(Node& node, std::span<const Tensor> inputs) {
 }
 }  // namespace
 
-Tensor finish_node1(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs, NDArray output,
+Tensor finish_node1(std::shared_ptr<Node>&& node_ref, std::span<const Tensor> inputs, NDArray output,
                     uint32_t mask, std::span<const Tensor> extra) {
-  node->stamp_creation();
-  link_inputs(*node, inputs);
-  node->mutable_output_shapes().push_back(output.shape());
-  Tensor out = make_output(std::move(output), node, 0);
+  Node& node = *node_ref;
+  node.stamp_creation();
+  link_inputs(node, inputs);
+  node.mutable_output_shapes().push_back(output.shape());
+  // The output takes over the caller's reference: no refcount traffic for the node.
+  Tensor out = make_output(std::move(output), std::move(node_ref), 0);
+  if (mask == save::none && extra.empty()) return out;
   for (size_t i = 0; i < inputs.size() && i < 16; ++i)
-    if (mask & save::in(int(i))) node->add_saved(save_input(inputs[i]));
-  if (mask & save::out(0)) node->add_saved(save_output(out));
-  for (const auto& t : extra) node->add_saved(save_input(t));
+    if (mask & save::in(int(i))) node.add_saved(save_input(inputs[i]));
+  if (mask & save::out(0)) node.add_saved(save_output(out));
+  for (const auto& t : extra) node.add_saved(save_input(t));
   return out;
 }
 

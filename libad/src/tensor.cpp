@@ -13,13 +13,6 @@ namespace tnad {
 const char* version() { return TNAD_VERSION; }
 const char* git_revision() { return TNAD_GIT_REVISION; }
 
-namespace detail {
-ModeState& mode() {
-  static thread_local ModeState m;
-  return m;
-}
-}  // namespace detail
-
 Tensor::Tensor(NDArray value, bool requires_grad)
     : impl_(std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>())) {
   if (!value.defined()) throw_error("Tensor: constructed from an undefined NDArray");

@@ -24,7 +24,11 @@ struct ModeState {
   bool anomaly = false;
   std::string scope;
 };
-ModeState& mode();
+// Inline: every recorded op asks it twice, so it is a TLS load, not a call.
+inline ModeState& mode() {
+  static thread_local ModeState m;
+  return m;
+}
 }  // namespace detail
 
 }  // namespace tnad

@@ -23,19 +23,27 @@ struct Edge {
 };
 
 // A tensor saved for backward. Inputs are kept as handles (their version is checked when
-// unpacked); outputs are kept as value + weak handle, to avoid a node -> output -> node
-// reference cycle, and re-linked to the node when unpacked.
+// unpacked); outputs are kept as a value-only handle plus weak links to the output and to
+// the node, to avoid a node -> output -> node reference cycle, and re-linked to the node
+// when unpacked. 64 bytes: a node keeps two inline without growing much.
 struct SavedTensor {
-  Tensor tensor;                       // an input or extra tensor
-  NDArray output_value;                // an output of this node
-  std::weak_ptr<TensorImpl> output_impl;
-  int output_index = -1;               // >= 0 for an output
+  Tensor tensor;                         // an input or extra tensor; for an output, its value
+  std::weak_ptr<TensorImpl> output_impl; // an output of this node, while someone holds it
+  std::weak_ptr<Node> producer;          // this node (outputs only), to re-link the value
   uint64_t version = 0;
+  int output_index = -1;                 // >= 0 for an output
 };
 
-class Node : public std::enable_shared_from_this<Node> {
+// The gradients a VJP returns, one per input (undefined = zero). Inline for up to two
+// inputs, so a backward step of a typical op allocates nothing for its bookkeeping.
+using Grads = SmallVec<Tensor, 2>;
+
+class Node {
  public:
-  explicit Node(std::string name);
+  explicit Node(std::string name);  // keeps a copy of the name
+  // `name` is not copied: a string literal, or a string that outlives the node (every
+  // op made by record() is named by a literal; see CustomOp for a name that is not).
+  explicit Node(const char* name);
   virtual ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -44,8 +52,12 @@ class Node : public std::enable_shared_from_this<Node> {
   // gradient for each input (undefined = zero). Written with Tensor ops, so it records a
   // graph itself when backward runs with create_graph.
   virtual std::vector<Tensor> vjp(const std::vector<Tensor>& grad_outputs) = 0;
+  // What the engine calls: the same product, with the output gradients handed over (they
+  // may be moved from) and the result in a Grads. The default forwards to vjp(); ops made
+  // by record() override it so that a backward step builds no std::vector.
+  virtual Grads apply_vjp(std::span<Tensor> grad_outputs);
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const;
   int num_inputs() const { return static_cast<int>(next_.size()); }
   int num_outputs() const { return static_cast<int>(out_shapes_.size()); }
   const SmallVec<Edge, 2>& next() const { return next_; }
@@ -53,8 +65,8 @@ class Node : public std::enable_shared_from_this<Node> {
   const Shape& input_shape(int i) const { return in_shapes_.at(i); }
   bool needs_input_grad(int i) const { return next_[i].node != nullptr; }
   // Where it was created: the NameScope, plus a backtrace when AnomalyGuard was on.
-  const std::string& scope() const { return scope_; }
-  const std::string& creation_trace() const { return trace_; }
+  const std::string& scope() const;
+  const std::string& creation_trace() const;
   std::string describe() const;  // "op 'exp' (inputs [3, 4]) in scope 'trg/step 2'"
 
   // ---- saved tensors
@@ -74,20 +86,29 @@ class Node : public std::enable_shared_from_this<Node> {
   bool is_accumulator() const { return is_accumulator_; }
   void add_saved(SavedTensor s) { saved_.push_back(std::move(s)); }
   void stamp_creation();  // records scope (and backtrace under anomaly mode)
+  void own_name(std::string name);  // from now on, named by this copy
 
   // engine scratch: which backward run owns this node and its slot there
   uint64_t run_id_ = 0;
   uint32_t slot_ = 0;
 
  protected:
-  std::string name_;
-  SmallVec<Edge, 2> next_;
-  SmallVec<SavedTensor, 2> saved_;
-  SmallVec<Shape, 2> in_shapes_;
-  SmallVec<Shape, 1> out_shapes_;
-  std::string scope_, trace_;
+  // Hot fields first (the engine and the teardown touch them); the inline storage of the
+  // saved tensors, untouched by ops that save nothing, last.
   bool released_ = false;
   bool is_accumulator_ = false;
+  SmallVec<Edge, 2> next_;
+  SmallVec<Shape, 1> out_shapes_;
+  SmallVec<Shape, 2> in_shapes_;
+  const char* name_;
+  // Scope, creation trace and an owned name: absent for almost every node, so they live
+  // out of line and cost one pointer unless a NameScope or AnomalyGuard is active or the
+  // name is not a literal.
+  struct Provenance {
+    std::string scope, trace, owned_name;
+  };
+  std::unique_ptr<Provenance> provenance_;
+  SmallVec<SavedTensor, 2> saved_;
 };
 
 // The node at the end of a leaf that requires grad: backward() accumulates into the
@@ -96,6 +117,7 @@ class AccumulateGrad final : public Node {
  public:
   explicit AccumulateGrad(std::weak_ptr<TensorImpl> leaf);
   std::vector<Tensor> vjp(const std::vector<Tensor>&) override { return {}; }
+  Grads apply_vjp(std::span<Tensor>) override { return {}; }
   void accumulate(const Tensor& g);
   void release() override {}
  private:
@@ -105,8 +127,9 @@ class AccumulateGrad final : public Node {
 namespace detail {
 Edge edge_of(const Tensor& t);  // where a gradient for t must be sent
 Tensor make_output(NDArray value, const std::shared_ptr<Node>& fn, int index);
-// Single-output fast path of finish_node (see op.hpp).
-Tensor finish_node1(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs, NDArray output,
+Tensor make_output(NDArray value, std::shared_ptr<Node>&& fn, int index);
+// Single-output fast path of finish_node (see op.hpp); takes over the caller's reference.
+Tensor finish_node1(std::shared_ptr<Node>&& node, std::span<const Tensor> inputs, NDArray output,
                     uint32_t mask, std::span<const Tensor> extra);
 SavedTensor save_output(const Tensor& out);
 SavedTensor save_input(const Tensor& in);

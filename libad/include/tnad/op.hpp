@@ -6,11 +6,12 @@
 //   }
 //
 // The VJP is written with Tensor ops, so every rule is differentiable again (grad of grad
-// needs no extra code). If recording is off or no input requires grad, no node is made.
+// needs no extra code). The name is a string literal: the node keeps the pointer. If recording is off or no input requires grad, no node is made.
 // This header is the extension point for the other layers (linalg, tensornet) and for
 // users' own ops; see also custom_op in autograd.hpp.
 #pragma once
 #include <bit>
+#include <iterator>
 #include <initializer_list>
 #include <span>
 #include <type_traits>
@@ -48,9 +49,15 @@ class OpContext {
   uint32_t mask_;
 };
 
-using Grads = std::vector<Tensor>;
+// grads(a, b): the Grads of a VJP. Temporaries are moved in, not copied (a braced list
+// would copy every handle once more).
 template <class... T>
-Grads grads(T&&... t) { return Grads{Tensor(std::forward<T>(t))...}; }
+Grads grads(T&&... t) {
+  Grads g;
+  g.reserve(sizeof...(T));
+  (g.emplace_back(std::forward<T>(t)), ...);
+  return g;
+}
 
 namespace detail {
 bool should_record(std::span<const Tensor> inputs);
@@ -61,17 +68,31 @@ std::vector<Tensor> finish_node(const std::shared_ptr<Node>& node, std::span<con
 
 template <class F>
 class LambdaNode final : public Node {
+  static constexpr bool kSingle = std::is_invocable_v<F&, OpContext&, const Tensor&>;
+
  public:
   LambdaNode(const char* name, uint32_t mask, F f) : Node(name), mask_(mask), f_(std::move(f)) {}
   std::vector<Tensor> vjp(const std::vector<Tensor>& g) override {
     OpContext c(*this, mask_);
-    if constexpr (std::is_invocable_v<F&, OpContext&, const Tensor&>) {
-      return f_(c, g[0]);
+    if constexpr (kSingle) return std::vector<Tensor>(as_grads(f_(c, g[0])));
+    else return std::vector<Tensor>(as_grads(f_(c, g)));
+  }
+  Grads apply_vjp(std::span<Tensor> g) override {
+    OpContext c(*this, mask_);
+    if constexpr (kSingle) {
+      return as_grads(f_(c, static_cast<const Tensor&>(g[0])));
     } else {
-      return f_(c, g);
+      return as_grads(f_(c, std::vector<Tensor>(std::make_move_iterator(g.begin()), std::make_move_iterator(g.end()))));
     }
   }
+
  private:
+  // A VJP may return Grads (grads(...), Grads{...}) or a std::vector<Tensor>.
+  template <class R>
+  static Grads as_grads(R&& r) {
+    if constexpr (std::is_same_v<std::decay_t<R>, Grads>) return std::forward<R>(r);
+    else return Grads(std::vector<Tensor>(std::forward<R>(r)));
+  }
   uint32_t mask_;
   F f_;
 };
@@ -100,7 +121,7 @@ Tensor record(const char* name, std::span<const Tensor> inputs, NDArray output, 
   if (!detail::should_record(inputs)) return Tensor(std::move(output));
   auto node = std::allocate_shared<detail::LambdaNode<F>>(detail::PoolAllocator<detail::LambdaNode<F>>(), name,
                                                               mask, std::move(vjp));
-  return detail::finish_node1(node, inputs, std::move(output), mask, extra);
+  return detail::finish_node1(std::move(node), inputs, std::move(output), mask, extra);
 }
 template <class F>
 Tensor record(const char* name, std::initializer_list<Tensor> inputs, NDArray output,

@@ -1,5 +1,7 @@
 // Shape: a small vector of extents with inline storage for up to 6 dimensions
-// (tensor-network tensors rarely have more), spilling to the heap beyond.
+// (tensor-network tensors rarely have more), spilling to the heap beyond. 56 bytes: the
+// heap pointer shares its storage with the inline extents (every NDArray and every graph
+// node carries shapes, so their size is felt on long tapes).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -35,8 +37,8 @@ class Shape {
 
   int64_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  int64_t* data() { return heap_ ? heap_ : inline_; }
-  const int64_t* data() const { return heap_ ? heap_ : inline_; }
+  int64_t* data() { return cap_ ? u_.heap : u_.inline_; }
+  const int64_t* data() const { return cap_ ? u_.heap : u_.inline_; }
   int64_t* begin() { return data(); }
   int64_t* end() { return data() + size_; }
   const int64_t* begin() const { return data(); }
@@ -53,7 +55,7 @@ class Shape {
   void resize(int64_t n, int64_t fill = 0) {
     reserve(n);
     for (int64_t i = size_; i < n; ++i) data()[i] = fill;
-    size_ = n;
+    size_ = static_cast<int32_t>(n);
   }
   void insert(int64_t pos, int64_t v) {
     reserve(size_ + 1);
@@ -75,14 +77,13 @@ class Shape {
 
  private:
   void reserve(int64_t n) {
-    if (n <= kInline && !heap_) return;
-    if (heap_ && n <= cap_) return;
+    if (n <= (cap_ ? cap_ : kInline)) return;
     int64_t cap = std::max<int64_t>(n, 2 * kInline);
     auto* p = new int64_t[cap];
     std::memcpy(p, data(), sizeof(int64_t) * size_);
-    delete[] heap_;
-    heap_ = p;
-    cap_ = cap;
+    if (cap_) delete[] u_.heap;
+    u_.heap = p;
+    cap_ = static_cast<int32_t>(cap);
   }
   template <class It>
   void assign(It b, It e) {
@@ -93,25 +94,29 @@ class Shape {
   }
   void move_from(Shape&& o) {
     size_ = o.size_;
-    if (o.heap_) {
-      heap_ = o.heap_; cap_ = o.cap_;
-      o.heap_ = nullptr; o.cap_ = 0;
+    if (o.cap_) {
+      u_.heap = o.u_.heap;
+      cap_ = o.cap_;
+      o.cap_ = 0;
     } else {
-      std::memcpy(inline_, o.inline_, sizeof(int64_t) * size_);
+      // The whole inline array, a compile-time size: a few vector moves, no libc call
+      // (shapes are moved several times per recorded op).
+      std::memcpy(u_.inline_, o.u_.inline_, sizeof u_.inline_);
     }
     o.size_ = 0;
   }
   void release() {
-    delete[] heap_;
-    heap_ = nullptr;
+    if (cap_) delete[] u_.heap;
     cap_ = 0;
     size_ = 0;
   }
 
-  int64_t inline_[kInline];
-  int64_t* heap_ = nullptr;
-  int64_t size_ = 0;
-  int64_t cap_ = 0;
+  union Storage {
+    int64_t inline_[kInline];
+    int64_t* heap;
+  } u_;
+  int32_t size_ = 0;
+  int32_t cap_ = 0;  // 0: the extents are inline; else the capacity of u_.heap
 };
 
 int64_t numel(const Shape& s);
