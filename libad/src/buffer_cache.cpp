@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -66,6 +67,7 @@ int64_t default_limit() {
     char* end = nullptr;
     const long long mib = std::strtoll(s, &end, 10);
     if (end != s && *end == '\0' && mib >= 0) return int64_t(mib) << 20;
+    std::fprintf(stderr, "tnad: ignoring TNAD_BUFFER_CACHE_MIB='%s' (expected a whole number of MiB, 0 = off)\n", s);
   }
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   const int64_t ram = pages > 0 && page > 0 ? int64_t(pages) * page : int64_t(8) << 30;
