@@ -201,7 +201,7 @@ JobType ising_thermo_job_type() {
       Param::floating("h", 0.0, "magnetic field (Onsager values only for h = 0)"),
       Param::integer("order", 2, "derivatives: 0 ln Z, 1 + u and d lnZ/dh, 2 + C").at_least(0).at_most(2),
       Param::string("svd", "full", "TRG truncated SVD: full (dgesdd) or randomized").one_of({"full", "randomized"}),
-      Param::integer("oversampling", 10, "randomized SVD: extra sketch columns").at_least(0),
+      Param::integer("oversampling", 20, "randomized SVD: extra sketch columns").at_least(0),
       Param::integer("power_iterations", 2, "randomized SVD: power iterations").at_least(0),
       Param::boolean("keep_multiplets", true, "never cut through a degenerate multiplet"),
       Param::floating("multiplet_tol", 1e-8, "relative gap that separates multiplets").at_least(0.0).below(1.0),

@@ -59,7 +59,12 @@ struct RgOptions {
   // F/G matrices, K = chi^2) for method full; sylvester = option B (kept block + a
   // Sylvester solve with A_perp), which is what randomized always uses (svd.hpp).
   SvdAdjoint svd_adjoint = SvdAdjoint::automatic;
-  int64_t oversampling = 10;
+  // Randomized method: sketch columns beyond chi, and power iterations. The oversampled
+  // triplets also precondition the adjoint's Sylvester solve (the next singular vectors
+  // below the cut): 20 rather than Halko et al.'s 10 makes chi=32 TRG lnZ+u+C ~5% faster
+  // without checkpointing and ~10% with (fewer CG iterations; checkpointed re-runs reuse
+  // the factorization), and the spectrum more accurate.
+  int64_t oversampling = 20;
   int power_iterations = 2;
   DegeneracyOptions degeneracy = {};
   // Checkpointing of the step chain for the backward (see above).
