@@ -12,6 +12,11 @@ namespace tnad::tn {
 // VJP (linalg-adjoints.md 5.1): dA = contract(dC[lc], B[lb] -> la), dB = contract(A[la], dC[lc] -> lb).
 Tensor contract_pair(const Tensor& a, const std::vector<int>& la, const Tensor& b,
                      const std::vector<int>& lb, const std::vector<int>& lc);
+// The same node with its value left at zero, not computed: for a caller that only needs
+// the VJP (which reads the inputs, never the output), e.g. a checkpointed step re-run in
+// the backward. Reading its value is a bug.
+Tensor contract_pair_unevaluated(const Tensor& a, const std::vector<int>& la, const Tensor& b,
+                                 const std::vector<int>& lb, const std::vector<int>& lc);
 
 // y[ly] = sum of x[lx] over dropped labels, on the diagonal of repeated ones. VJP: embed.
 Tensor einsum_reduce(const Tensor& x, const std::vector<int>& lx, const std::vector<int>& ly);

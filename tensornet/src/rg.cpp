@@ -34,6 +34,13 @@ Tensor torus_trace(const Tensor& T) {
 
 namespace rg_detail {
 
+namespace {
+thread_local bool t_step_output_unused = false;
+}
+bool step_output_unused() { return t_step_output_unused; }
+StepOutputUnusedScope::StepOutputUnusedScope(bool on) : prev_(t_step_output_unused) { t_step_output_unused = on; }
+StepOutputUnusedScope::~StepOutputUnusedScope() { t_step_output_unused = prev_; }
+
 int64_t kept_rank(const std::vector<double>& s, const RgOptions& o) {
   const int64_t L = int64_t(s.size());
   if (L == 0) return 0;
@@ -103,7 +110,9 @@ using MultiFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
 
 // in = (x_1..x_nx, gy_1..): the VJP of f at x applied to gy. Recorded (create_graph) when
 // recording is on and an input requires grad, else plain values from a local graph.
-std::vector<Tensor> step_vjp(const MultiFn& f, const std::vector<Tensor>& in, std::size_t nx) {
+// `outputs_unused`: f's output values are not read by the caller beyond this VJP (true for
+// the plain RG chain, whose step output is the contraction itself), so f may skip them.
+std::vector<Tensor> step_vjp(const MultiFn& f, const std::vector<Tensor>& in, std::size_t nx, bool outputs_unused) {
   bool rec = false;
   if (grad_enabled())
     for (const Tensor& t : in) rec = rec || t.requires_grad();
@@ -111,7 +120,11 @@ std::vector<Tensor> step_vjp(const MultiFn& f, const std::vector<Tensor>& in, st
   std::vector<Tensor> xs;
   for (std::size_t i = 0; i < nx; ++i)
     xs.push_back(rec && in[i].requires_grad() ? in[i] : Tensor(in[i].value(), true));
-  const std::vector<Tensor> ys = f(xs);
+  std::vector<Tensor> ys;
+  {
+    StepOutputUnusedScope unused(outputs_unused);
+    ys = f(xs);
+  }
   std::vector<Tensor> outs, gouts;
   for (std::size_t k = 0; k < ys.size(); ++k)
     if (ys[k].requires_grad()) {
@@ -137,7 +150,7 @@ std::vector<Tensor> step_vjp(const MultiFn& f, const std::vector<Tensor>& in, st
 // derivatives) the recorded first backward then holds (inputs, cotangents) of every step
 // rather than every step's forward and backward tapes, and the second backward re-runs one
 // step's forward + backward at a time. First order: the usual recompute-in-backward.
-std::vector<Tensor> checkpoint_step(const MultiFn& f, const std::vector<Tensor>& xs) {
+std::vector<Tensor> checkpoint_step(const MultiFn& f, const std::vector<Tensor>& xs, bool outputs_unused) {
   if (xs.size() > 15) throw_error("checkpoint_step: at most 15 inputs, got ", xs.size());
   std::vector<Tensor> ys;
   {
@@ -148,12 +161,16 @@ std::vector<Tensor> checkpoint_step(const MultiFn& f, const std::vector<Tensor>&
   for (const Tensor& y : ys) vals.push_back(y.value());
   const std::size_t nx = xs.size();
   return record_multi("rg_step_checkpoint", std::span<const Tensor>(xs), std::move(vals), save::all_inputs,
-                      [f, nx](OpContext& c, const std::vector<Tensor>& g) {
+                      [f, nx, outputs_unused](OpContext& c, const std::vector<Tensor>& g) {
                         std::vector<Tensor> in;
                         for (std::size_t i = 0; i < nx; ++i) in.push_back(c.input(int(i)));
                         for (std::size_t k = 0; k < g.size(); ++k)
                           in.push_back(g[k].defined() ? g[k] : zeros(c.output_shape(int(k))));
-                        return checkpoint([f, nx](const std::vector<Tensor>& a) { return step_vjp(f, a, nx); }, in);
+                        return checkpoint(
+                            [f, nx, outputs_unused](const std::vector<Tensor>& a) {
+                              return step_vjp(f, a, nx, outputs_unused);
+                            },
+                            in);
                       });
 }
 
@@ -213,8 +230,10 @@ RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgO
   if (o.checkpoint == ChainCheckpoint::every_step) {
     // Per-step checkpoints that also bound the memory of second derivatives (above).
     co.checkpoint = ChainCheckpoint::none;
-    chain_step = [inner = chain_step](const std::vector<Tensor>& s, const std::vector<Tensor>& p, int k) {
-      return checkpoint_step([inner, p, k](const std::vector<Tensor>& x) { return inner(x, p, k); }, s);
+    // Without tangents the step's state output is the plaquette contraction itself (TRG),
+    // whose value the re-runs never read.
+    chain_step = [inner = chain_step, m](const std::vector<Tensor>& s, const std::vector<Tensor>& p, int k) {
+      return checkpoint_step([inner, p, k](const std::vector<Tensor>& x) { return inner(x, p, k); }, s, m == 0);
     };
   }
   std::vector<Tensor> s0 = {T0, scalar(0.0)};

@@ -18,6 +18,21 @@ inline PathOptions fixed_path() {
   return p;
 }
 
+// True while a checkpointed backward re-runs a step only for its VJP (rg.cpp): the
+// step's output values are then never read, and a step may leave its last contraction
+// unevaluated (trg_step: the chi^6 GEMM of the plaquette). Thread-local.
+bool step_output_unused();
+class StepOutputUnusedScope {
+ public:
+  explicit StepOutputUnusedScope(bool on);
+  ~StepOutputUnusedScope();
+  StepOutputUnusedScope(const StepOutputUnusedScope&) = delete;
+  StepOutputUnusedScope& operator=(const StepOutputUnusedScope&) = delete;
+
+ private:
+  bool prev_;
+};
+
 struct StepOut {
   Tensor T;
   double discarded_weight = 0;

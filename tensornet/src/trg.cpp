@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "contract_ops.hpp"
 #include "rg_internal.hpp"
 #include "tnad/einsum.hpp"
 #include "tnad/error.hpp"
@@ -55,6 +56,15 @@ TrgStep trg_step(const Tensor& T, const RgOptions& o) {
   const Tensor F2 = reshape(B2, Shape{Dl, Du, kb}), F4 = reshape(B4, Shape{Dl, Du, kb});
   // The plaquette: F3 (of the site to the north-west) - F2 (north-east) - F1 (south-east) -
   // F4 (south-west), around the ring w x y z; new legs up b, left a, down d, right c.
+  if (rg_detail::step_output_unused()) {
+    // Re-run inside a checkpointed backward only for the VJP: the two chi^5 half-plaquettes
+    // as einsum would contract them, and the chi^6 product recorded without computing it
+    // (its VJP reads only the halves).
+    const Tensor NW = einsum("wxa,xyb->wayb", {F3, F2}, rg_detail::fixed_path());
+    const Tensor SE = einsum("yzc,zwd->ycwd", {F1, F4}, rg_detail::fixed_path());
+    r.T = tn::contract_pair_unevaluated(NW, {0, 4, 2, 5}, SE, {2, 6, 0, 7}, {5, 4, 7, 6});
+    return r;
+  }
   r.T = einsum("wxa,xyb,yzc,zwd->badc", {F3, F2, F1, F4}, rg_detail::fixed_path());
   return r;
 }
