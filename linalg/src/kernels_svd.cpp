@@ -1,5 +1,5 @@
 // SVD kernels: LAPACK dgesdd (dgesvd fallback), randomized range finder (Halko,
-// Martinsson, Tropp, SIAM Rev. 53, 217 (2011), Alg. 4.4 with QR re-orthonormalisation),
+// Martinsson, Tropp, SIAM Rev. 53, 217 (2011), Alg. 4.4 with CholeskyQR2 re-orthonormalisation),
 // and the CG solve of the truncated-SVD Sylvester system (linalg-adjoints.md 1.2, B).
 #include <cblas.h>
 #include <lapacke.h>
@@ -25,10 +25,38 @@ void gemm(bool ta, bool tb, int64_t rows, int64_t cols, int64_t inner, const dou
 }
 
 // Row-major Y (rows x cols, rows >= cols) -> orthonormal basis of its columns, in place.
-// The buffer is LAPACK's Y^T (cols x rows); its LQ factor's Q' has orthonormal rows,
-// i.e. Y = Q'^T L^T is a QR of Y (linalg-adjoints.md 0).
+// CholeskyQR2 (Fukaya et al., SIAM J. Sci. Comput. 42, A477 (2020)): twice
+// G = Y^T Y = R^T R (dsyrk + dpotrf), Y <- Y R^-1 (dtrsm) — all level 3, ~4x faster than
+// Householder for the tall-skinny sketches of the range finder, whose LAPACK panel
+// factorization is level 2 and threads badly. Trap: one pass loses orthogonality like
+// kappa(Y)^2 eps, so the second pass is only trusted when the first left Q1^T Q1 within
+// 0.1 of I (then the result is orthonormal to rounding); otherwise (rank-deficient or
+// ill-conditioned sketches: power iterations square the spectrum's decay) Householder LQ
+// of the untouched input: the buffer is LAPACK's Y^T (cols x rows); its LQ factor's Q'
+// has orthonormal rows, i.e. Y = Q'^T L^T is a QR of Y (linalg-adjoints.md 0).
 void orthonormalize(double* Y, int64_t rows, int64_t cols, const char* op, int64_t index,
                     const Shape& shape) {
+  Scratch backup(Y, rows * cols);
+  std::vector<double> G(cols * cols);
+  auto cholesky_pass = [&](bool check_orthogonality) {
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, int(cols), int(rows), 1.0, Y, int(cols), 0.0,
+                G.data(), int(cols));
+    if (check_orthogonality) {  // |Q1^T Q1 - I|_F <= 0.1 (upper triangle counted twice)
+      double dev = 0.0;
+      for (int64_t a = 0; a < cols; ++a)
+        for (int64_t c = a; c < cols; ++c) {
+          const double d = G[a * cols + c] - (a == c ? 1.0 : 0.0);
+          dev += (a == c ? 1.0 : 2.0) * d * d;
+        }
+      if (!(dev <= 0.01)) return false;
+    }
+    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', int(cols), G.data(), int(cols)) != 0) return false;
+    cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, int(rows), int(cols),
+                1.0, G.data(), int(cols), Y, int(cols));
+    return true;
+  };
+  if (cholesky_pass(false) && cholesky_pass(true)) return;
+  std::copy(backup.data(), backup.data() + rows * cols, Y);
   std::vector<double> tau(cols);
   int info = LAPACKE_dgelqf(LAPACK_COL_MAJOR, int(cols), int(rows), Y, int(cols), tau.data());
   if (info != 0) lapack_error(op, "dgelqf", info, index, shape, "illegal argument");
@@ -192,88 +220,112 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
     const double* si = sp + i * k;
     const double* Wi = pw > 0 ? Wp + i * m * pw : nullptr;
     const double* Ri = Rp + i * m * k;
+    double* Xi = Xp + i * m * k;
     Scratch x(k * m), r(k * m), z(k * m), p(k * m), T(k * n), Lp(k * m);
     x.fill(0.0);
     for (int64_t row = 0; row < m; ++row)
       for (int64_t j = 0; j < k; ++j) r[j * m + row] = Ri[row * k + j];
-    std::vector<double> C(k * pw), RW(k * pw);
-    for (int64_t j = 0; j < k; ++j)
+    // Per-column state, indexed by the column's row in the packed blocks: the columns still
+    // iterating occupy rows [0, kk) (col maps back), so the GEMMs shrink as columns converge
+    // (the leading columns, far from the cut, need a third of the iterations of the last).
+    std::vector<int64_t> col(k);
+    std::vector<double> s2(k), C(k * pw), RW(k * pw), rr(k), rz(k), target(k);
+    for (int64_t j = 0; j < k; ++j) {
+      col[j] = j;
+      s2[j] = si[j] * si[j];
       for (int64_t w = 0; w < pw; ++w) {
-        const double s2 = si[j] * si[j], sw = swp[i * pw + w];
-        C[j * pw + w] = 1.0 / std::max(s2 - sw * sw, 1e-3 * s2) - 1.0 / s2;
+        const double sw = swp[i * pw + w];
+        C[j * pw + w] = 1.0 / std::max(s2[j] - sw * sw, 1e-3 * s2[j]) - 1.0 / s2[j];
       }
+    }
     auto dot = [m](const double* a, const double* c) {
       double acc = 0.0;
       for (int64_t row = 0; row < m; ++row) acc += a[row] * c[row];
       return acc;
     };
+    int64_t kk = k;
     // z = P^-1 r (P = I/s^2 where s_j = 0: then L_j = -M M^T, and the curvature test below
     // stops the column at once).
     auto precondition = [&] {
-      for (int64_t j = 0; j < k; ++j) {
-        const double s2 = si[j] * si[j], f = s2 > 0.0 ? 1.0 / s2 : 1.0;
+      for (int64_t j = 0; j < kk; ++j) {
+        const double f = s2[j] > 0.0 ? 1.0 / s2[j] : 1.0;
         for (int64_t row = 0; row < m; ++row) z[j * m + row] = f * r[j * m + row];
       }
       if (pw == 0) return;
-      gemm(false, false, k, pw, m, r.data(), m, Wi, pw, RW.data(), pw);  // (W^T r)^T
-      for (int64_t a = 0; a < k * pw; ++a) RW[a] *= C[a];
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(k), int(m), int(pw), 1.0, RW.data(),
+      gemm(false, false, kk, pw, m, r.data(), m, Wi, pw, RW.data(), pw);  // (W^T r)^T
+      for (int64_t a = 0; a < kk * pw; ++a) RW[a] *= C[a];
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(kk), int(m), int(pw), 1.0, RW.data(),
                   int(pw), Wi, int(pw), 1.0, z.data(), int(m));  // z += W (C o W^T r)
     };
-    std::vector<double> rr(k), rz(k), target(k), alpha(k, 0.0);
-    std::vector<char> active(k);
+    // Writes the finished columns (done[j]) to X and packs the others to the front.
+    std::vector<char> done(k, 0);
+    auto retire = [&] {
+      int64_t next = 0;
+      for (int64_t j = 0; j < kk; ++j) {
+        if (done[j]) {
+          for (int64_t row = 0; row < m; ++row) Xi[row * k + col[j]] = x[j * m + row];
+          continue;
+        }
+        if (next != j) {
+          for (double* a : {x.data(), r.data(), z.data(), p.data()})
+            std::copy(a + j * m, a + (j + 1) * m, a + next * m);
+          std::copy(C.begin() + j * pw, C.begin() + (j + 1) * pw, C.begin() + next * pw);
+          col[next] = col[j];
+          s2[next] = s2[j];
+          rr[next] = rr[j];
+          rz[next] = rz[j];
+          target[next] = target[j];
+        }
+        done[next] = 0;
+        ++next;
+      }
+      kk = next;
+    };
     precondition();
     std::copy(z.data(), z.data() + k * m, p.data());
-    int64_t n_active = 0;
     for (int64_t j = 0; j < k; ++j) {
       rr[j] = dot(&r[j * m], &r[j * m]);
       rz[j] = dot(&r[j * m], &z[j * m]);
       target[j] = tol * tol * rr[j];
-      active[j] = rr[j] > 0.0;
-      n_active += active[j];
+      done[j] = !(rr[j] > 0.0);
     }
-    for (int it = 0; it < max_iter && n_active > 0; ++it) {
-      gemm(false, false, k, n, m, p.data(), m, Mi, n, T.data(), n);   // T = (M^T P)^T
-      gemm(false, true, k, m, n, T.data(), n, Mi, n, Lp.data(), m);   // Lp = (M M^T P)^T
-      for (int64_t j = 0; j < k; ++j) {
-        alpha[j] = 0.0;
-        if (!active[j]) continue;
+    retire();
+    for (int it = 0; it < max_iter && kk > 0; ++it) {
+      gemm(false, false, kk, n, m, p.data(), m, Mi, n, T.data(), n);   // T = (M^T P)^T
+      gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp.data(), m);   // Lp = (M M^T P)^T
+      bool any_done = false;
+      for (int64_t j = 0; j < kk; ++j) {
         double* lp = &Lp[j * m];
         const double* pj = &p[j * m];
-        const double s2 = si[j] * si[j];
         double pLp = 0.0, pp = 0.0;
         for (int64_t row = 0; row < m; ++row) {
-          lp[row] = pj[row] * s2 - lp[row];
+          lp[row] = pj[row] * s2[j] - lp[row];
           pLp += pj[row] * lp[row];
           pp += pj[row] * pj[row];
         }
         // Curvature at rounding level (or negative): the system is singular or indefinite
         // along p (a cut through a multiplet, or s_j below a discarded value). Stop the
         // column with its current finite iterate rather than divide by ~0.
-        if (!(pLp > 64 * std::numeric_limits<double>::epsilon() * s2 * pp)) {
-          active[j] = 0;
-          --n_active;
+        if (!(pLp > 64 * std::numeric_limits<double>::epsilon() * s2[j] * pp)) {
+          done[j] = any_done = true;
           continue;
         }
-        alpha[j] = rz[j] / pLp;
+        const double alpha = rz[j] / pLp;
         double* xj = &x[j * m];
         double* rj = &r[j * m];
         double acc = 0.0;
         for (int64_t row = 0; row < m; ++row) {
-          xj[row] += alpha[j] * pj[row];
-          rj[row] -= alpha[j] * lp[row];
+          xj[row] += alpha * pj[row];
+          rj[row] -= alpha * lp[row];
           acc += rj[row] * rj[row];
         }
         rr[j] = acc;
-        if (acc <= target[j]) {
-          active[j] = 0;
-          --n_active;
-        }
+        if (acc <= target[j]) done[j] = any_done = true;
       }
-      if (n_active == 0) break;
+      if (any_done) retire();
+      if (kk == 0) break;
       precondition();
-      for (int64_t j = 0; j < k; ++j) {
-        if (!active[j]) continue;
+      for (int64_t j = 0; j < kk; ++j) {
         const double rz_new = dot(&r[j * m], &z[j * m]);
         const double beta = rz_new / rz[j];
         rz[j] = rz_new;
@@ -282,9 +334,9 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
         for (int64_t row = 0; row < m; ++row) pj[row] = zj[row] + beta * pj[row];
       }
     }
-    double* Xi = Xp + i * m * k;
-    for (int64_t row = 0; row < m; ++row)
-      for (int64_t j = 0; j < k; ++j) Xi[row * k + j] = x[j * m + row];
+    // Columns still iterating at max_iter keep their last iterate.
+    for (int64_t j = 0; j < kk; ++j) done[j] = 1;
+    retire();
   });
   return X;
 }
