@@ -239,6 +239,11 @@ std::vector<Tensor> run_engine(const std::vector<Tensor>& outputs, const std::ve
   std::unique_ptr<EnableGradGuard> with_grad;
   if (create_graph) with_grad = std::make_unique<EnableGradGuard>();
   else no_grad = std::make_unique<NoGradGuard>();
+  struct RecordingBackward {
+    bool on;
+    explicit RecordingBackward(bool b) : on(b) { if (on) ++detail::mode().recording_backwards; }
+    ~RecordingBackward() { if (on) --detail::mode().recording_backwards; }
+  } recording_backward(create_graph);
   const bool anomaly = anomaly_enabled();
 
   for (size_t k = 0; k < roots.size(); ++k) {

@@ -198,6 +198,8 @@ SavedTensor save_output(const Tensor& out) {
   return s;
 }
 
+bool inside_recording_backward() { return mode().recording_backwards > 0; }
+
 bool should_record(std::span<const Tensor> inputs) {
   if (!mode().grad_enabled) return false;
   for (const auto& t : inputs)

@@ -22,6 +22,7 @@ namespace detail {
 struct ModeState {
   bool grad_enabled = true;
   bool anomaly = false;
+  int recording_backwards = 0;  // enclosing grad()/backward() runs with create_graph
   std::string scope;
 };
 // Inline: every recorded op asks it twice, so it is a TLS load, not a call.

@@ -17,6 +17,90 @@
 #include "tnad/ops.hpp"
 
 namespace tnad {
+// 64-bit hash of an array's bytes: four independent multiply-xorshift lanes (~1 ms for
+// 8 MiB), folded with the shape. Only bit-identical recomputation has to hit.
+namespace linalg_detail {
+namespace {
+uint64_t content_hash(const NDArray& A) {
+  const auto* w = reinterpret_cast<const uint64_t*>(A.data());
+  const int64_t n = A.numel();
+  uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x2545f4914f6cdd1dull};
+  auto mix = [](uint64_t x, uint64_t v) {
+    x ^= v;
+    x *= 0xff51afd7ed558ccdull;
+    return x ^ (x >> 32);
+  };
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int l = 0; l < 4; ++l) h[l] = mix(h[l], w[i + l]);
+  for (; i < n; ++i) h[0] = mix(h[0], w[i]);
+  uint64_t r = mix(mix(h[0], h[1]), mix(h[2], h[3]));
+  for (int64_t d : A.shape()) r = mix(r, uint64_t(d));
+  return r;
+}
+
+
+// Least recently used first out; `capacity` entries at most.
+template <class Key, class Value>
+struct Lru {
+  std::size_t capacity = 0, hits = 0;
+  std::list<std::pair<Key, Value>> entries;  // most recent first
+
+  bool find(const Key& k, Value& out) {
+    for (auto it = entries.begin(); it != entries.end(); ++it)
+      if (it->first == k) {
+        entries.splice(entries.begin(), entries, it);
+        out = it->second;
+        ++hits;
+        return true;
+      }
+    return false;
+  }
+  void insert(const Key& k, const Value& v) {
+    if (capacity == 0) return;
+    entries.emplace_front(k, v);
+    while (entries.size() > capacity) entries.pop_back();
+  }
+};
+
+}  // namespace
+}  // namespace linalg_detail
+
+struct SvdCache::Impl {
+  struct Key {
+    uint64_t hash, rank, oversampling, power_iterations, seed;
+    bool operator==(const Key&) const = default;
+  };
+  // A Sylvester solve of option B: M = A_perp is a deterministic function of A and its
+  // factors, so the factorization's key stands for it; s and R are hashed.
+  struct SolveKey {
+    Key factors;
+    uint64_t s, r;
+    bool operator==(const SolveKey&) const = default;
+  };
+  mutable std::mutex mu;
+  linalg_detail::Lru<Key, linalg_detail::SvdFactors> factors;
+  linalg_detail::Lru<SolveKey, NDArray> solves;
+
+  bool find(const Key& k, linalg_detail::SvdFactors& out) {
+    std::lock_guard<std::mutex> lock(mu);
+    return factors.find(k, out);
+  }
+  void insert(const Key& k, const linalg_detail::SvdFactors& f) {
+    std::lock_guard<std::mutex> lock(mu);
+    factors.insert(k, f);
+  }
+  bool find(const SolveKey& k, NDArray& out) {
+    std::lock_guard<std::mutex> lock(mu);
+    return solves.find(k, out);
+  }
+  void insert(const SolveKey& k, const NDArray& x) {
+    std::lock_guard<std::mutex> lock(mu);
+    solves.insert(k, x);
+  }
+};
+
+
 namespace linalg_detail {
 namespace {
 
@@ -84,15 +168,37 @@ Tensor svd_backward(Tensor U, const Tensor& S, Tensor Vh, Tensor gU, const Tenso
 // dL(X) = X d(S^2) - (dM M^T + M dM^T) X:  Mbar = (Rbar X^T + X Rbar^T) M,
 // sbar_j = -2 s_j <rbar_j, x_j>.
 // `defl` only preconditions the solve (the same M, s appear in the adjoint's solve).
-Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R, const GramDeflation& defl) {
-  NDArray X = shifted_gram_solve(M.value(), s.value(), R.value(), "svd_truncated", defl);
+// `cache` (with the key of the factorization M was made from): a solve inside a backward
+// that will be differentiated is kept, and found again when the checkpointed re-run of that
+// backward (recorded, in the second backward) solves the bit-identical system. Other
+// solves (first-order backwards, the adjoint's own solve) are never repeated: not cached.
+struct SolveCache {
+  SvdCache* cache = nullptr;
+  SvdCache::Impl::Key factors{};
+};
+
+Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R, const GramDeflation& defl,
+                             const SolveCache& sc) {
+  const std::array<Tensor, 3> in{M, s, R};
+  auto solve = [&] { return shifted_gram_solve(M.value(), s.value(), R.value(), "svd_truncated", defl); };
+  NDArray X;
+  if (sc.cache && (detail::should_record(in) || detail::inside_recording_backward())) {
+    const SvdCache::Impl::SolveKey key{sc.factors, content_hash(s.value()), content_hash(R.value())};
+    if (!sc.cache->impl().find(key, X)) {
+      X = solve();
+      sc.cache->impl().insert(key, X);
+    }
+  } else {
+    X = solve();
+  }
   return record("svd_truncated_sylvester", {M, s, R}, std::move(X),
                 save::in(0) | save::in(1) | save::out(0), [defl](OpContext& c, const Tensor& gX) {
                   const Tensor M = c.input(0), s = c.input(1), X = c.output(0);
-                  const Tensor Rbar = shifted_gram_solve_op(M, s, gX, defl);
+                  const Tensor Rbar = shifted_gram_solve_op(M, s, gX, defl, SolveCache{});
                   Tensor Mbar, sbar;
-                  if (c.needs_grad(0))
-                    Mbar = mm(Rbar, mm(X, M, true, false)) + mm(X, mm(Rbar, M, true, false));
+                  if (c.needs_grad(0))  // [Rbar X] [X^T M; Rbar^T M]: one m x n product, no sum
+                    Mbar = mm(concatenate({Rbar, X}, -1),
+                              concatenate({mm(X, M, true, false), mm(Rbar, M, true, false)}, -2));
                   if (c.needs_grad(1)) sbar = -2.0 * s * sum(Rbar * X, {-2});
                   return Grads{Mbar, sbar, Rbar};
                 });
@@ -107,97 +213,59 @@ Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R, 
 // `defl`: approximate next left singular pairs, to precondition the solve.
 Tensor svd_truncated_backward(const Tensor& A, const Tensor& U, const Tensor& S, const Tensor& Vh,
                               const Tensor& gU, const Tensor& gS, const Tensor& gVh,
-                              const DegeneracyOptions& deg, const GramDeflation& defl) {
+                              const DegeneracyOptions& deg, const GramDeflation& defl, const SolveCache& sc) {
   const NDArray scale = spectrum_scale(S.value());
   const GammaParts p = svd_gamma(U, S, Vh, gU, gS, gVh, scale, deg);
-  Tensor gA = p.Gamma.defined() ? mm(U, mm(p.Gamma, Vh)) : Tensor();
-  if (!gU.defined() && !gVh.defined()) return gA;
+  if (!gU.defined() && !gVh.defined()) return p.Gamma.defined() ? mm(U, mm(p.Gamma, Vh)) : Tensor();
+  // The m x n products are the costly part (memory-bound at k ~ 32): each rank-k sum below
+  // is one product of concatenated factors, not k-products added up.
   const Tensor UtA = mm(U, A, true, false);   // k x n
   const Tensor AV = mm(A, Vh, false, true);   // m x k
-  // A_perp = A - U U^T A - A V V^T + U U^T A V V^T = A - U (U^T A) - (A V - U (U^T A V)) V^T:
-  // two rank-k updates of the m x n matrix instead of three.
-  const Tensor Aperp = A - mm(U, UtA) - mm(AV - mm(U, mm(UtA, Vh, false, true)), Vh);
+  // A_perp = A - U U^T A - A V V^T + U U^T A V V^T = A - [U, A V - U (U^T A V)] [U^T A; V^T].
+  const Tensor Aperp =
+      A - mm(concatenate({U, AV - mm(U, mm(UtA, Vh, false, true))}, -1), concatenate({UtA, Vh}, -2));
   const Tensor PUgU = gU.defined() ? gU - mm(U, p.JU) : Tensor();                   // m x k
   const Tensor PVgVh = gVh.defined() ? gVh - mm(p.JV, Vh, true, false) : Tensor();  // k x n
   Tensor R;
   if (PUgU.defined()) R = scale_columns(PUgU, S);
   if (PVgVh.defined()) R = plus(R, mm(Aperp, PVgVh, false, true));
-  const Tensor X = shifted_gram_solve_op(Aperp, S, R, defl);
+  const Tensor X = shifted_gram_solve_op(Aperp, S, R, defl, sc);
   const Tensor Yh = scale_rows(plus(PVgVh, mm(X, Aperp, true, false)), inverse_values(S, scale, deg));
-  return plus(gA, mm(X, Vh) + mm(U, Yh));
-}
-
-// 64-bit hash of an array's bytes: four independent multiply-xorshift lanes (~1 ms for
-// 8 MiB), folded with the shape. Only bit-identical recomputation has to hit.
-uint64_t content_hash(const NDArray& A) {
-  const auto* w = reinterpret_cast<const uint64_t*>(A.data());
-  const int64_t n = A.numel();
-  uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x2545f4914f6cdd1dull};
-  auto mix = [](uint64_t x, uint64_t v) {
-    x ^= v;
-    x *= 0xff51afd7ed558ccdull;
-    return x ^ (x >> 32);
-  };
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int l = 0; l < 4; ++l) h[l] = mix(h[l], w[i + l]);
-  for (; i < n; ++i) h[0] = mix(h[0], w[i]);
-  uint64_t r = mix(mix(h[0], h[1]), mix(h[2], h[3]));
-  for (int64_t d : A.shape()) r = mix(r, uint64_t(d));
-  return r;
+  // Abar = U Gamma Vh + X Vh + U Y^T = [U, X] [Gamma Vh + Y^T; Vh]
+  const Tensor top = p.Gamma.defined() ? mm(p.Gamma, Vh) + Yh : Yh;
+  return mm(concatenate({U, X}, -1), concatenate({top, Vh}, -2));
 }
 
 }  // namespace
 }  // namespace linalg_detail
 
-struct SvdCache::Impl {
-  struct Key {
-    uint64_t hash, rank, oversampling, power_iterations, seed;
-    bool operator==(const Key&) const = default;
-  };
-  mutable std::mutex mu;
-  std::size_t capacity, hits = 0;
-  std::list<std::pair<Key, linalg_detail::SvdFactors>> entries;  // most recent first
-
-  bool find(const Key& k, linalg_detail::SvdFactors& out) {
-    std::lock_guard<std::mutex> lock(mu);
-    for (auto it = entries.begin(); it != entries.end(); ++it)
-      if (it->first == k) {
-        entries.splice(entries.begin(), entries, it);
-        out = it->second;
-        ++hits;
-        return true;
-      }
-    return false;
-  }
-  void insert(const Key& k, const linalg_detail::SvdFactors& f) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (capacity == 0) return;
-    entries.emplace_front(k, f);
-    while (entries.size() > capacity) entries.pop_back();
-  }
-};
-
-SvdCache::SvdCache(std::size_t capacity) : impl_(std::make_unique<Impl>()) { impl_->capacity = capacity; }
+SvdCache::SvdCache(std::size_t capacity) : impl_(std::make_unique<Impl>()) {
+  impl_->factors.capacity = impl_->solves.capacity = capacity;
+}
 SvdCache::~SvdCache() = default;
 std::size_t SvdCache::size() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->entries.size();
+  return impl_->factors.entries.size();
 }
 std::size_t SvdCache::hits() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->hits;
+  return impl_->factors.hits;
+}
+std::size_t SvdCache::solve_hits() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->solves.hits;
 }
 
 namespace linalg_detail {
 namespace {
 
-// The randomized factors of A, through the cache of `o` when there is one.
-SvdFactors randomized_factors(const NDArray& A, const TruncationOptions& o, int64_t oversampling) {
+// The randomized factors of A, through the cache of `o` when there is one (then `key` is
+// set to the factorization's key).
+SvdFactors randomized_factors(const NDArray& A, const TruncationOptions& o, int64_t oversampling,
+                              SvdCache::Impl::Key& key) {
   if (!o.cache)
     return randomized_svd_factors(A, o.max_rank, oversampling, o.power_iterations, o.seed, "svd_truncated");
-  const SvdCache::Impl::Key key{content_hash(A), uint64_t(o.max_rank), uint64_t(oversampling),
-                                uint64_t(o.power_iterations), o.seed};
+  key = {content_hash(A), uint64_t(o.max_rank), uint64_t(oversampling), uint64_t(o.power_iterations), o.seed};
   SvdFactors f;
   if (o.cache->impl().find(key, f)) return f;
   f = randomized_svd_factors(A, o.max_rank, oversampling, o.power_iterations, o.seed, "svd_truncated");
@@ -299,7 +367,9 @@ TruncatedSVD svd_truncated(const Tensor& A, const TruncationOptions& o) {
   ld::matrix_batch(A.value(), "svd_truncated");
   ld::require_finite(A.value(), "svd_truncated");
   const std::array<Tensor, 1> in{A};
-  auto record_option_b = [&](const NDArray& U, const NDArray& S, const NDArray& Vh, int64_t k) {
+  // `cache`/`key`: where the adjoint may keep its Sylvester solutions (randomized method).
+  auto record_option_b = [&](const NDArray& U, const NDArray& S, const NDArray& Vh, int64_t k,
+                             std::shared_ptr<SvdCache> cache, SvdCache::Impl::Key key) {
     const DegeneracyOptions deg = o.degeneracy;
     // The computed triplets just below the cut (the sketch's oversampled columns, or the
     // next exact ones) precondition the adjoint's Sylvester solve.
@@ -310,24 +380,25 @@ TruncatedSVD svd_truncated(const Tensor& A, const TruncationOptions& o) {
         "svd_truncated", in,
         {nd::slice(U, -1, 0, k).clone(), nd::slice(S, -1, 0, k).clone(), nd::slice(Vh, -2, 0, k).clone()},
         save::in(0) | save::out(0) | save::out(1) | save::out(2),
-        [deg, defl](OpContext& c, const std::vector<Tensor>& g) {
+        [deg, defl, cache = std::move(cache), key](OpContext& c, const std::vector<Tensor>& g) {
           return Grads{ld::svd_truncated_backward(c.input(0), c.output(0), c.output(1), c.output(2), g[0],
-                                                  g[1], g[2], deg, defl)};
+                                                  g[1], g[2], deg, defl, ld::SolveCache{cache.get(), key})};
         });
     return out;
   };
 
   if (o.method == SvdMethod::randomized) {
     const int64_t oversampling = o.oversampling < 0 ? o.max_rank : o.oversampling;
-    const ld::SvdFactors f = ld::randomized_factors(A.value(), o, oversampling);
+    SvdCache::Impl::Key key{};
+    const ld::SvdFactors f = ld::randomized_factors(A.value(), o, oversampling, key);
     const int64_t k = ld::choose_rank(f.S, o);
-    auto out = record_option_b(f.U, f.S, f.Vh, k);
+    auto out = record_option_b(f.U, f.S, f.Vh, k, o.cache, key);
     return {out[0], out[1], out[2], ld::discarded_from_norm(A, out[1])};
   }
   if (o.adjoint == SvdAdjoint::sylvester) {
     ld::SvdFactors f = ld::svd_factors(A.value(), false, "svd_truncated");
     const int64_t k = ld::choose_rank(f.S, o);
-    auto out = record_option_b(f.U, f.S, f.Vh, k);
+    auto out = record_option_b(f.U, f.S, f.Vh, k, nullptr, {});
     return {out[0], out[1], out[2], ld::discarded_from_norm(A, out[1])};
   }
   // Option A: record the full thin SVD and slice it; the slices' adjoints zero-pad the

@@ -286,3 +286,34 @@ TEST(TruncatedSvd, KeepMultipletsGivesFiniteExactGradient) {
 }
 
 }  // namespace
+
+// Second derivatives through option B (the Sylvester op's own adjoint, and the concatenated
+// rank-k products of svd_truncated_backward): the Hessian-vector product d/de grad L(A + e D)
+// by nested AD against the central difference of the gradient, and against option A's HVP
+// (same function, different adjoint) entry by entry.
+TEST(TruncatedSvd, OptionBSecondDerivativeMatchesFiniteDifferencesAndOptionA) {
+  for (const auto& tc : kCases) {
+    const Mat A = with_singular_values(tc.m, tc.n, geometric(std::min(tc.m, tc.n), 0.6), 21);
+    const Mat D = Mat::Random(tc.m, tc.n).normalized();
+    const Loss L(tc.m, tc.n, tc.k, 5);
+    auto grad_at = [&](const Mat& a, const TruncationOptions& o, bool create_graph) {
+      const Tensor X(arr(a), true);
+      GradOptions go;
+      go.create_graph = create_graph;
+      return std::make_pair(X, grad({truncated_loss(X, L, o)}, {X}, {}, go)[0]);
+    };
+    auto hvp = [&](const TruncationOptions& o) {
+      auto [X, g] = grad_at(A, o, true);
+      return mat(grad(vdot(g, Tensor(arr(D))), X));
+    };
+    const auto ob = options(tc.k, SvdMethod::full, SvdAdjoint::sylvester);
+    const double h = 1e-5;
+    const Mat fd = (mat(grad_at(A + h * D, ob, false).second) - mat(grad_at(A - h * D, ob, false).second)) / (2 * h);
+    const Mat hb = hvp(ob), ha = hvp(options(tc.k, SvdMethod::full, SvdAdjoint::automatic));
+    ASSERT_TRUE(hb.allFinite());
+    EXPECT_LT((hb - fd).norm(), 1e-6 * fd.norm()) << tc.m << "x" << tc.n << " k=" << tc.k;
+    EXPECT_LT((hb - ha).norm(), 1e-9 * ha.norm()) << tc.m << "x" << tc.n << " k=" << tc.k;
+    std::printf("[ measure ] option B HVP %ldx%ld k=%ld: rel FD error %.1e, vs option A %.1e\n", long(tc.m),
+                long(tc.n), long(tc.k), (hb - fd).norm() / fd.norm(), (hb - ha).norm() / ha.norm());
+  }
+}

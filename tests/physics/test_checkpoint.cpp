@@ -62,6 +62,10 @@ TEST(RgCheckpoint, RandomizedRecomputationReusesTheFactorizations) {
   // recorded first backward's checkpoint, and the forward step's own VJP): 3 hits each.
   EXPECT_EQ(o.rg.svd_cache->size(), 2u * 10u);
   EXPECT_EQ(o.rg.svd_cache->hits(), 3u * 2u * 10u);
+  // The recorded first backward solves option B's Sylvester system once per factorization;
+  // the second backward's re-run of it finds each solution (the other solves of the second
+  // backward have new right-hand sides and are not recorded).
+  EXPECT_EQ(o.rg.svd_cache->solve_hits(), 2u * 10u);
 }
 
 int64_t peak_of(int order, ChainCheckpoint cp, SecondOrder so) {

@@ -61,6 +61,11 @@ Grads grads(T&&... t) {
 
 namespace detail {
 bool should_record(std::span<const Tensor> inputs);
+// True while some enclosing grad()/backward() runs with create_graph, even where that run
+// computes a value unrecorded (a checkpoint's first pass): the backward being computed
+// will be differentiated, and a checkpointed part of it re-run, later. Ops may keep what
+// such a re-run would recompute (svd_truncated's Sylvester solutions).
+bool inside_recording_backward();
 // Links a freshly made node to its inputs, saves what the mask asks for, makes outputs.
 std::vector<Tensor> finish_node(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs,
                                 std::vector<NDArray> outputs, uint32_t mask,

@@ -70,6 +70,11 @@ enum class SvdAdjoint {
 // matrix up (a 64-bit hash of its bytes, its shape and the sketch options) and skips the
 // range finder on a hit, so the recomputed factors are exactly the first ones. Holds at
 // most `capacity` entries (least recently used evicted); thread-safe.
+//
+// It also holds up to `capacity` solutions of option B's Sylvester system, keyed by the
+// bytes of its operands: when a backward is itself recorded (second derivatives), the
+// checkpointed re-run of that backward finds the first run's solution instead of
+// iterating again. solve_hits() counts those reuses.
 class SvdCache {
  public:
   explicit SvdCache(std::size_t capacity);
@@ -77,7 +82,8 @@ class SvdCache {
   SvdCache(const SvdCache&) = delete;
   SvdCache& operator=(const SvdCache&) = delete;
   std::size_t size() const;
-  std::size_t hits() const;
+  std::size_t hits() const;        // factorizations reused
+  std::size_t solve_hits() const;  // Sylvester solutions reused
   struct Impl;
   Impl& impl() { return *impl_; }
 
