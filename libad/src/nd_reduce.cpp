@@ -143,4 +143,22 @@ bool all_finite(const NDArray& a) {
   return true;
 }
 
+uint64_t content_hash(const NDArray& a) {
+  const auto* w = reinterpret_cast<const uint64_t*>(a.data());
+  const int64_t n = a.numel();
+  uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x2545f4914f6cdd1dull};
+  auto mix = [](uint64_t x, uint64_t v) {
+    x ^= v;
+    x *= 0xff51afd7ed558ccdull;
+    return x ^ (x >> 32);
+  };
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int l = 0; l < 4; ++l) h[l] = mix(h[l], w[i + l]);
+  for (; i < n; ++i) h[0] = mix(h[0], w[i]);
+  uint64_t r = mix(mix(h[0], h[1]), mix(h[2], h[3]));
+  for (int64_t d : a.shape()) r = mix(r, uint64_t(d));
+  return r;
+}
+
 }  // namespace tnad::nd

@@ -40,12 +40,13 @@ Tensor mul(const Tensor& a, const Tensor& b) {
                 });
 }
 
-// d(a/b) = da / b - a db / b^2
+// d(a/b) = da / b - a db / b^2. The b-gradient reduces g a to b's shape first, so a
+// broadcast divisor (T / |T|) costs one pass over g, not three.
 Tensor div(const Tensor& a, const Tensor& b) {
   return record("div", {a, b}, nd::div(a.value(), b.value()), save::in(0) | save::in(1),
                 [](OpContext& c, const Tensor& g) {
                   Tensor b = c.input(1);
-                  Tensor gb = c.needs_grad(1) ? unbroadcast(-g * c.input(0) / (b * b), c.input_shape(1)) : Tensor();
+                  Tensor gb = c.needs_grad(1) ? -(unbroadcast(g * c.input(0), c.input_shape(1)) / (b * b)) : Tensor();
                   return grads(c.needs_grad(0) ? unbroadcast(g / b, c.input_shape(0)) : Tensor(), gb);
                 });
 }

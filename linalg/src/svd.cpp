@@ -17,28 +17,8 @@
 #include "tnad/ops.hpp"
 
 namespace tnad {
-// 64-bit hash of an array's bytes: four independent multiply-xorshift lanes (~1 ms for
-// 8 MiB), folded with the shape. Only bit-identical recomputation has to hit.
 namespace linalg_detail {
 namespace {
-uint64_t content_hash(const NDArray& A) {
-  const auto* w = reinterpret_cast<const uint64_t*>(A.data());
-  const int64_t n = A.numel();
-  uint64_t h[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull, 0x2545f4914f6cdd1dull};
-  auto mix = [](uint64_t x, uint64_t v) {
-    x ^= v;
-    x *= 0xff51afd7ed558ccdull;
-    return x ^ (x >> 32);
-  };
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4)
-    for (int l = 0; l < 4; ++l) h[l] = mix(h[l], w[i + l]);
-  for (; i < n; ++i) h[0] = mix(h[0], w[i]);
-  uint64_t r = mix(mix(h[0], h[1]), mix(h[2], h[3]));
-  for (int64_t d : A.shape()) r = mix(r, uint64_t(d));
-  return r;
-}
-
 
 // Least recently used first out; `capacity` entries at most.
 template <class Key, class Value>
@@ -183,7 +163,7 @@ Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R, 
   auto solve = [&] { return shifted_gram_solve(M.value(), s.value(), R.value(), "svd_truncated", defl); };
   NDArray X;
   if (sc.cache && (detail::should_record(in) || detail::inside_recording_backward())) {
-    const SvdCache::Impl::SolveKey key{sc.factors, content_hash(s.value()), content_hash(R.value())};
+    const SvdCache::Impl::SolveKey key{sc.factors, nd::content_hash(s.value()), nd::content_hash(R.value())};
     if (!sc.cache->impl().find(key, X)) {
       X = solve();
       sc.cache->impl().insert(key, X);
@@ -265,7 +245,7 @@ SvdFactors randomized_factors(const NDArray& A, const TruncationOptions& o, int6
                               SvdCache::Impl::Key& key) {
   if (!o.cache)
     return randomized_svd_factors(A, o.max_rank, oversampling, o.power_iterations, o.seed, "svd_truncated");
-  key = {content_hash(A), uint64_t(o.max_rank), uint64_t(oversampling), uint64_t(o.power_iterations), o.seed};
+  key = {nd::content_hash(A), uint64_t(o.max_rank), uint64_t(oversampling), uint64_t(o.power_iterations), o.seed};
   SvdFactors f;
   if (o.cache->impl().find(key, f)) return f;
   f = randomized_svd_factors(A, o.max_rank, oversampling, o.power_iterations, o.seed, "svd_truncated");

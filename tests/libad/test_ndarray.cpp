@@ -180,3 +180,16 @@ TEST(Kernels, SliceConcatDiag) {
   EXPECT_EQ(back.at({2, 3}), 11.0);
   EXPECT_EQ(back.at({2, 2}), 0.0);
 }
+
+// The cache key of recomputation caches (SvdCache): equal bytes and shape hash equal; one
+// ULP anywhere, or the same bytes under another shape, give another hash.
+TEST(Kernels, ContentHashSeesEveryBitAndTheShape) {
+  const NDArray a = NDArray::randn(Shape{37, 29}, 5);
+  EXPECT_EQ(nd::content_hash(a), nd::content_hash(a.clone()));
+  for (int64_t i : {int64_t(0), int64_t(500), a.numel() - 1}) {  // a lane, the middle, the tail
+    NDArray b = a.clone();
+    b.mutable_data()[i] = std::nextafter(b.data()[i], 1e300);
+    EXPECT_NE(nd::content_hash(a), nd::content_hash(b)) << "entry " << i;
+  }
+  EXPECT_NE(nd::content_hash(a), nd::content_hash(a.reshape({29, 37})));
+}

@@ -78,6 +78,9 @@ double dot(const NDArray& a, const NDArray& b);  // sum(a * b), same shapes
 double norm(const NDArray& a);                   // Frobenius
 double max_abs(const NDArray& a);
 bool all_finite(const NDArray& a);
+// 64-bit hash of the bytes and the shape (four multiply-xorshift lanes, ~1 ms for 8 MiB).
+// Not cryptographic: for caches whose hits are bit-identical recomputations.
+uint64_t content_hash(const NDArray& a);
 
 // ---- matmul (BLAS dgemm), numpy semantics: 1-D cases, batched with broadcasting over
 // leading dims. trans_a / trans_b transpose the last two axes of a / b without a copy.
