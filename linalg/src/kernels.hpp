@@ -98,12 +98,18 @@ void fix_signs(double* U, int64_t rows, int64_t ldu, int64_t k, double* Vh, int6
 struct GramDeflation {
   NDArray W, sw;
 };
+// M given implicitly as P_U A P_V (P_U = I - U U^H, P_V = I - V V^H, V = Vh^H): U (..., m, q),
+// Vh (..., q, n). Undefined U = M is the matrix passed itself.
+struct GramProjectors {
+  NDArray U, Vh;
+};
 // Solves, for each column j, (s_j^2 I - M M^H) x_j = r_j (CG; SPD when s_j > |M|_2).
 // M (..., m, n), s (..., k), R (..., m, k) -> X (..., m, k). With `deflation`, CG is
 // preconditioned by the exact inverse on span(W) (kernels_svd.cpp); the solution is the
-// same, only the iteration count changes.
+// same, only the iteration count changes. With `projectors`, the first argument is A and
+// M = P_U A P_V is applied without being formed (the same two m x n GEMMs per iteration).
 NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R, const char* op,
-                           const GramDeflation& deflation = {});
+                           const GramDeflation& deflation = {}, const GramProjectors& projectors = {});
 
 // ---- eigh (on (A + A^H)/2); w ascending, V columns
 struct EighFactors {

@@ -180,8 +180,24 @@ SvdFactors randomized_svd_factors(const NDArray& A, int64_t rank, int64_t oversa
   return f;
 }
 
+namespace {
+// Rows of Y (r x len, row-major) projected off span(U): Y <- Y - (Y U) U^T, U (len x q).
+void project_rows(double* Y, int64_t r, int64_t len, const double* U, int64_t q, double* YU) {
+  gemm(false, false, r, q, len, Y, len, U, q, YU, q);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(r), int(len), int(q), -1.0, YU, int(q), U, int(q), 1.0, Y,
+              int(len));
+}
+// The same with the basis given as rows, Vh (q x len): Y <- Y - (Y Vh^T) Vh.
+void project_rows_h(double* Y, int64_t r, int64_t len, const double* Vh, int64_t q, double* YV) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(r), int(q), int(len), 1.0, Y, int(len), Vh, int(len), 0.0,
+              YV, int(q));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(r), int(len), int(q), -1.0, YV, int(q), Vh, int(len), 1.0,
+              Y, int(len));
+}
+}  // namespace
+
 NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R, const char* op,
-                           const GramDeflation& deflation) {
+                           const GramDeflation& deflation, const GramProjectors& projectors) {
   const MatrixBatch b = matrix_batch(M, op);
   const int64_t m = b.m, n = b.n, k = s.size(-1);
   if (R.shape() != with_matrix(b.batch, m, k) || s.shape() != with_vector(b.batch, k))
@@ -191,6 +207,13 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
                  deflation.sw.shape() != with_vector(b.batch, pw)))
     throw_error(op, ": shifted Gram solve got deflation W ", deflation.W.shape(), ", sw ",
                 deflation.sw.shape(), " for M ", M.shape());
+  const int64_t q = projectors.U.defined() ? projectors.U.size(-1) : 0;
+  if (projectors.U.defined() && (projectors.U.shape() != with_matrix(b.batch, m, q) ||
+                                 !projectors.Vh.defined() || projectors.Vh.shape() != with_matrix(b.batch, q, n)))
+    throw_error(op, ": shifted Gram solve got projectors U ", projectors.U.shape(), ", Vh ",
+                projectors.Vh.defined() ? projectors.Vh.shape() : Shape{}, " for A ", M.shape());
+  const double* Up = q > 0 ? projectors.U.data() : nullptr;
+  const double* Vhp = q > 0 ? projectors.Vh.data() : nullptr;
   NDArray X = NDArray::empty(R.shape());
   const double* Mp = M.data();
   const double* sp = s.data();
@@ -220,8 +243,10 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
     const double* si = sp + i * k;
     const double* Wi = pw > 0 ? Wp + i * m * pw : nullptr;
     const double* Ri = Rp + i * m * k;
+    const double* Ui = q > 0 ? Up + i * m * q : nullptr;
+    const double* Vhi = q > 0 ? Vhp + i * q * n : nullptr;
     double* Xi = Xp + i * m * k;
-    Scratch x(k * m), r(k * m), z(k * m), p(k * m), T(k * n), Lp(k * m);
+    Scratch x(k * m), r(k * m), z(k * m), p(k * m), T(k * n), Lp(k * m), small(k * std::max<int64_t>(q, 1));
     x.fill(0.0);
     for (int64_t row = 0; row < m; ++row)
       for (int64_t j = 0; j < k; ++j) r[j * m + row] = Ri[row * k + j];
@@ -291,8 +316,20 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
     }
     retire();
     for (int it = 0; it < max_iter && kk > 0; ++it) {
-      gemm(false, false, kk, n, m, p.data(), m, Mi, n, T.data(), n);   // T = (M^T P)^T
-      gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp.data(), m);   // Lp = (M M^T P)^T
+      if (q > 0) {
+        // Rows are vectors: M^T p = P_V A^T P_U p, M t = P_U A t. P_U on p is exact
+        // arithmetic on an iterate that lies in range(P_U) up to rounding; keeping it makes
+        // the operator the one the dense A_perp defines.
+        std::copy(p.data(), p.data() + kk * m, z.data());  // z is free until precondition()
+        project_rows(z.data(), kk, m, Ui, q, small.data());
+        gemm(false, false, kk, n, m, z.data(), m, Mi, n, T.data(), n);  // T = (A^T P_U P)^T
+        project_rows_h(T.data(), kk, n, Vhi, q, small.data());          // T = (P_V A^T P_U P)^T
+        gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp.data(), m);  // Lp = (A T)^T
+        project_rows(Lp.data(), kk, m, Ui, q, small.data());            // Lp = (M M^T P)^T
+      } else {
+        gemm(false, false, kk, n, m, p.data(), m, Mi, n, T.data(), n);  // T = (M^T P)^T
+        gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp.data(), m);  // Lp = (M M^T P)^T
+      }
       bool any_done = false;
       for (int64_t j = 0; j < kk; ++j) {
         double* lp = &Lp[j * m];

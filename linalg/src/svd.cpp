@@ -142,25 +142,43 @@ Tensor svd_backward(Tensor U, const Tensor& S, Tensor Vh, Tensor gU, const Tenso
   return gA;
 }
 
+// M = A_perp = P_U A P_V (P_U = I - U U^T, P_V = I - V V^T) applied, never formed: an m x n
+// matrix and two rank-k updates per truncated-SVD backward are memory traffic that costs
+// more than the thin products below.
+Tensor project_out(const Tensor& Y, const Tensor& U) { return Y - mm(U, mm(U, Y, true, false)); }  // P_U Y
+// M^T Y = P_V A^T P_U Y, with P_V Z = Z - Vh^T (Vh Z).
+Tensor perp_t_times(const Tensor& A, const Tensor& U, const Tensor& Vh, const Tensor& Y) {
+  const Tensor Z = mm(A, project_out(Y, U), true, false);
+  return Z - mm(Vh, mm(Vh, Z), true, false);
+}
+
 // X solves X S^2 - M M^T X = R column by column (the eliminated Sylvester system of
-// option B). An op of its own so that the truncated adjoint is differentiable again:
-// the map L(X) = X S^2 - M M^T X is self-adjoint, so Rbar = L^{-1}(Xbar), and from
-// dL(X) = X d(S^2) - (dM M^T + M dM^T) X:  Mbar = (Rbar X^T + X Rbar^T) M,
-// sbar_j = -2 s_j <rbar_j, x_j>.
+// option B), M = P_U A P_V. An op of its own so that the truncated adjoint is
+// differentiable again: the map L(X) = X S^2 - M M^T X is self-adjoint, so
+// Rbar = L^{-1}(Xbar), and from dL(X) = X d(S^2) - (dM M^T + M dM^T) X:
+//   Mbar = Rbar (M^T X)^T + X (M^T Rbar)^T = F G^T,  F = [Rbar, X],  G = [M^T X, M^T Rbar],
+//   sbar_j = -2 s_j <rbar_j, x_j>.
+// Through M = P_U A P_V (dP_U = -(dU U^T + U dU^T), likewise V; G = P_V G):
+//   Abar  = P_U Mbar P_V = (P_U F) G^T
+//   Ubar  = -Mbar P_V A^T U - A P_V Mbar^T U = -F (A G)^T U - (A G) (F^T U)
+//   Vbar  = -A^T P_U Mbar V - Mbar^T P_U A V = -G ((P_U F)^T A V)   (G^T V = 0)
 // `defl` only preconditions the solve (the same M, s appear in the adjoint's solve).
-// `cache` (with the key of the factorization M was made from): a solve inside a backward
-// that will be differentiated is kept, and found again when the checkpointed re-run of that
-// backward (recorded, in the second backward) solves the bit-identical system. Other
-// solves (first-order backwards, the adjoint's own solve) are never repeated: not cached.
+// `cache` (with the key of the factorization U, Vh came from, which with A fixes M): a
+// solve inside a backward that will be differentiated is kept, and found again when the
+// checkpointed re-run of that backward (recorded, in the second backward) solves the
+// bit-identical system. Other solves (first-order backwards, the adjoint's own solve) are
+// never repeated: not cached.
 struct SolveCache {
   SvdCache* cache = nullptr;
   SvdCache::Impl::Key factors{};
 };
 
-Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R, const GramDeflation& defl,
-                             const SolveCache& sc) {
-  const std::array<Tensor, 3> in{M, s, R};
-  auto solve = [&] { return shifted_gram_solve(M.value(), s.value(), R.value(), "svd_truncated", defl); };
+Tensor shifted_gram_solve_op(const Tensor& A, const Tensor& U, const Tensor& Vh, const Tensor& s, const Tensor& R,
+                             const GramDeflation& defl, const SolveCache& sc) {
+  const std::array<Tensor, 5> in{A, U, Vh, s, R};
+  auto solve = [&] {
+    return shifted_gram_solve(A.value(), s.value(), R.value(), "svd_truncated", defl, {U.value(), Vh.value()});
+  };
   NDArray X;
   if (sc.cache && (detail::should_record(in) || detail::inside_recording_backward())) {
     const SvdCache::Impl::SolveKey key{sc.factors, nd::content_hash(s.value()), nd::content_hash(R.value())};
@@ -171,16 +189,25 @@ Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R, 
   } else {
     X = solve();
   }
-  return record("svd_truncated_sylvester", {M, s, R}, std::move(X),
-                save::in(0) | save::in(1) | save::out(0), [defl](OpContext& c, const Tensor& gX) {
-                  const Tensor M = c.input(0), s = c.input(1), X = c.output(0);
-                  const Tensor Rbar = shifted_gram_solve_op(M, s, gX, defl, SolveCache{});
-                  Tensor Mbar, sbar;
-                  if (c.needs_grad(0))  // [Rbar X] [X^T M; Rbar^T M]: one m x n product, no sum
-                    Mbar = mm(concatenate({Rbar, X}, -1),
-                              concatenate({mm(X, M, true, false), mm(Rbar, M, true, false)}, -2));
-                  if (c.needs_grad(1)) sbar = -2.0 * s * sum(Rbar * X, {-2});
-                  return Grads{Mbar, sbar, Rbar};
+  return record("svd_truncated_sylvester", std::span<const Tensor>(in), std::move(X),
+                save::in(0) | save::in(1) | save::in(2) | save::in(3) | save::out(0),
+                [defl](OpContext& c, const Tensor& gX) {
+                  const Tensor A = c.input(0), U = c.input(1), Vh = c.input(2), s = c.input(3), X = c.output(0);
+                  const Tensor Rbar = shifted_gram_solve_op(A, U, Vh, s, gX, defl, SolveCache{});
+                  Tensor Abar, Ubar, Vhbar, sbar;
+                  if (c.needs_grad(0) || c.needs_grad(1) || c.needs_grad(2)) {
+                    const Tensor F = concatenate({Rbar, X}, -1);                           // m x 2k
+                    const Tensor G = perp_t_times(A, U, Vh, concatenate({X, Rbar}, -1));   // n x 2k
+                    const Tensor PF = project_out(F, U);
+                    if (c.needs_grad(0)) Abar = mm(PF, G, false, true);
+                    if (c.needs_grad(1)) {
+                      const Tensor AG = mm(A, G);  // m x 2k
+                      Ubar = -(mm(F, mm(AG, U, true, false)) + mm(AG, mm(F, U, true, false)));
+                    }
+                    if (c.needs_grad(2)) Vhbar = -mm(mm(PF, mm(A, Vh, false, true), true, false), G, true, true);
+                  }
+                  if (c.needs_grad(3)) sbar = -2.0 * s * sum(Rbar * X, {-2});
+                  return Grads{Abar, Ubar, Vhbar, sbar, Rbar};
                 });
 }
 
@@ -190,6 +217,8 @@ Tensor shifted_gram_solve_op(const Tensor& M, const Tensor& s, const Tensor& R, 
 //   Y = (P_V Vbar + A_perp^T X) S^-1,   Abar = U Gamma_k Vh + X Vh + U Y^T.
 // Setting A_perp = 0 gives the old (wrong) rule X = P_U Ubar S^-1. V-side quantities are
 // kept in Vh's (k x n) layout: (P_V Vbar)^T = Vhbar - J_V^T Vh, Y^T = S^-1 (...)^T.
+// A_perp is applied, not formed: A_perp Z = P_U A Z for Z in range(P_V), and
+// X^T A_perp = (A_perp^T X)^T for X in range(P_U) (R is, and L keeps it there).
 // `defl`: approximate next left singular pairs, to precondition the solve.
 Tensor svd_truncated_backward(const Tensor& A, const Tensor& U, const Tensor& S, const Tensor& Vh,
                               const Tensor& gU, const Tensor& gS, const Tensor& gVh,
@@ -197,21 +226,14 @@ Tensor svd_truncated_backward(const Tensor& A, const Tensor& U, const Tensor& S,
   const NDArray scale = spectrum_scale(S.value());
   const GammaParts p = svd_gamma(U, S, Vh, gU, gS, gVh, scale, deg);
   if (!gU.defined() && !gVh.defined()) return p.Gamma.defined() ? mm(U, mm(p.Gamma, Vh)) : Tensor();
-  // The m x n products are the costly part (memory-bound at k ~ 32): each rank-k sum below
-  // is one product of concatenated factors, not k-products added up.
-  const Tensor UtA = mm(U, A, true, false);   // k x n
-  const Tensor AV = mm(A, Vh, false, true);   // m x k
-  // A_perp = A - U U^T A - A V V^T + U U^T A V V^T = A - [U, A V - U (U^T A V)] [U^T A; V^T].
-  const Tensor Aperp =
-      A - mm(concatenate({U, AV - mm(U, mm(UtA, Vh, false, true))}, -1), concatenate({UtA, Vh}, -2));
   const Tensor PUgU = gU.defined() ? gU - mm(U, p.JU) : Tensor();                   // m x k
   const Tensor PVgVh = gVh.defined() ? gVh - mm(p.JV, Vh, true, false) : Tensor();  // k x n
   Tensor R;
   if (PUgU.defined()) R = scale_columns(PUgU, S);
-  if (PVgVh.defined()) R = plus(R, mm(Aperp, PVgVh, false, true));
-  const Tensor X = shifted_gram_solve_op(Aperp, S, R, defl, sc);
-  const Tensor Yh = scale_rows(plus(PVgVh, mm(X, Aperp, true, false)), inverse_values(S, scale, deg));
-  // Abar = U Gamma Vh + X Vh + U Y^T = [U, X] [Gamma Vh + Y^T; Vh]
+  if (PVgVh.defined()) R = plus(R, project_out(mm(A, PVgVh, false, true), U));
+  const Tensor X = shifted_gram_solve_op(A, U, Vh, S, R, defl, sc);
+  const Tensor Yh = scale_rows(plus(PVgVh, transpose(perp_t_times(A, U, Vh, X))), inverse_values(S, scale, deg));
+  // Abar = U Gamma Vh + X Vh + U Y^T = [U, X] [Gamma Vh + Y^T; Vh]: one m x n product
   const Tensor top = p.Gamma.defined() ? mm(p.Gamma, Vh) + Yh : Yh;
   return mm(concatenate({U, X}, -1), concatenate({top, Vh}, -2));
 }

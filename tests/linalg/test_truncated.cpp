@@ -268,6 +268,27 @@ TEST(TruncatedSvd, SylvesterSolveIsExactWithAnyPreconditioner) {
   }
 }
 
+// The same solve with M = P_U A P_V given implicitly (A, U, Vh; what svd_truncated's
+// adjoint passes) must solve the system of the dense P_U A P_V.
+TEST(TruncatedSvd, SylvesterSolveWithImplicitProjectorsMatchesDenseAperp) {
+  const int64_t m = 40, n = 30, k = 3, q = 5;
+  std::vector<double> sa = geometric(n, 0.8);
+  for (double& v : sa) v *= 0.35;  // |A|_2 = 0.7 < s_k, so also |P_U A P_V|_2 < s_k
+  const Mat A = with_singular_values(m, n, sa, 71);
+  const Mat U = Eigen::HouseholderQR<Mat>(mat(NDArray::randn(Shape{m, q}, 72))).householderQ() * Mat::Identity(m, q);
+  const Mat V = Eigen::HouseholderQR<Mat>(mat(NDArray::randn(Shape{n, q}, 73))).householderQ() * Mat::Identity(n, q);
+  const Mat M = (Mat::Identity(m, m) - U * U.transpose()) * A * (Mat::Identity(n, n) - V * V.transpose());
+  const Vec s = (Vec(k) << 1.0, 0.9, 0.72).finished();
+  const Mat R = mat(NDArray::randn(Shape{m, k}, 74));
+  const NDArray sv = NDArray::from(Shape{k}, s.data());
+  const Mat X = mat(linalg_detail::shifted_gram_solve(arr(A), sv, arr(R), "test", {},
+                                                      {arr(U), arr(Mat(V.transpose()))}));
+  const Mat LX = X * s.array().square().matrix().asDiagonal() - M * (M.transpose() * X);
+  EXPECT_LT((LX - R).norm(), 1e-12 * R.norm());
+  const Mat Xd = mat(linalg_detail::shifted_gram_solve(arr(M), sv, arr(R), "test"));
+  EXPECT_LT((X - Xd).norm(), 1e-12 * Xd.norm());
+}
+
 TEST(TruncatedSvd, KeepMultipletsGivesFiniteExactGradient) {
   // s = 3, 2, 2, 1, 0.5: max_rank 2 would cut the {2, 2} pair; the cut moves to k = 1.
   const Mat A = with_singular_values(6, 5, {3, 2, 2, 1, 0.5}, 51);
