@@ -12,6 +12,12 @@ namespace {
 Tensor unbroadcast(const Tensor& g, const Shape& shape) {
   return g.shape() == shape ? g : sum_to(g, shape);
 }
+// unbroadcast(g * x, shape) where g and x have the output's shape; a scalar operand's
+// gradient is then one fused dot product, with no full-size temporary.
+Tensor unbroadcast_product(const Tensor& g, const Tensor& x, const Shape& shape) {
+  if (g.shape() == x.shape() && !(g.shape() == shape) && numel(shape) == 1) return reshape(vdot(g, x), shape);
+  return unbroadcast(g * x, shape);
+}
 // A constant (non-differentiable) tensor, e.g. a mask or sign(x): its own derivative is 0.
 Tensor constant(NDArray v) { return Tensor(std::move(v)); }
 }  // namespace
@@ -35,8 +41,8 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   return record("mul", {a, b}, nd::mul(a.value(), b.value()), save::in(0) | save::in(1),
                 [](OpContext& c, const Tensor& g) {
-                  return grads(c.needs_grad(0) ? unbroadcast(g * c.input(1), c.input_shape(0)) : Tensor(),
-                               c.needs_grad(1) ? unbroadcast(g * c.input(0), c.input_shape(1)) : Tensor());
+                  return grads(c.needs_grad(0) ? unbroadcast_product(g, c.input(1), c.input_shape(0)) : Tensor(),
+                               c.needs_grad(1) ? unbroadcast_product(g, c.input(0), c.input_shape(1)) : Tensor());
                 });
 }
 
@@ -46,7 +52,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return record("div", {a, b}, nd::div(a.value(), b.value()), save::in(0) | save::in(1),
                 [](OpContext& c, const Tensor& g) {
                   Tensor b = c.input(1);
-                  Tensor gb = c.needs_grad(1) ? -(unbroadcast(g * c.input(0), c.input_shape(1)) / (b * b)) : Tensor();
+                  Tensor gb = c.needs_grad(1) ? -(unbroadcast_product(g, c.input(0), c.input_shape(1)) / (b * b)) : Tensor();
                   return grads(c.needs_grad(0) ? unbroadcast(g / b, c.input_shape(0)) : Tensor(), gb);
                 });
 }

@@ -90,7 +90,7 @@ Tensor norm(const Tensor& a) {
   return record("norm", {a}, NDArray::scalar(n), save::in(0) | save::out(0), [](OpContext& c, const Tensor& g) {
     Tensor y = c.output(0);
     if (y.item() == 0.0) return grads(zeros(c.input_shape(0)));
-    return grads(g * c.input(0) / y);
+    return grads(c.input(0) * (g / y));  // scalar factor first: one pass over a
   });
 }
 
