@@ -55,17 +55,20 @@ TrgStep trg_step(const Tensor& T, const RgOptions& o) {
   const Tensor F1 = reshape(A1, Shape{Du, Dl, ka}), F3 = reshape(A3, Shape{Du, Dl, ka});
   const Tensor F2 = reshape(B2, Shape{Dl, Du, kb}), F4 = reshape(B4, Shape{Dl, Du, kb});
   // The plaquette: F3 (of the site to the north-west) - F2 (north-east) - F1 (south-east) -
-  // F4 (south-west), around the ring w x y z; new legs up b, left a, down d, right c.
-  if (rg_detail::step_output_unused()) {
-    // Re-run inside a checkpointed backward only for the VJP: the two chi^5 half-plaquettes
-    // as einsum would contract them, and the chi^6 product recorded without computing it
-    // (its VJP reads only the halves).
-    const Tensor NW = einsum("wxa,xyb->wayb", {F3, F2}, rg_detail::fixed_path());
-    const Tensor SE = einsum("yzc,zwd->ycwd", {F1, F4}, rg_detail::fixed_path());
-    r.T = tn::contract_pair_unevaluated(NW, {0, 4, 2, 5}, SE, {2, 6, 0, 7}, {5, 4, 7, 6});
-    return r;
-  }
-  r.T = einsum("wxa,xyb,yzc,zwd->badc", {F3, F2, F1, F4}, rg_detail::fixed_path());
+  // F4 (south-west), around the ring w x y z; new legs up b, left a, down d, right c:
+  //   T'_badc = sum_wy NW_wayb SE_ycwd,  NW = F3_wxa F2_xyb,  SE = F1_yzc F4_zwd  (chi^5 each).
+  // Layouts: the halves come out of their GEMMs as (w a)(y b) and (y c)(w d), the chi^6
+  // product wants (b a)(w y) and (w y)(d c). One explicit permutation of each half serves
+  // the product and both of its VJPs (and their VJPs under create_graph) without further
+  // copies; its own VJP permutes each half's cotangent back once for the two half VJPs.
+  // Letting the contraction permute instead costs two chi^4 copies per product.
+  const Tensor NW = permute(einsum("wxa,xyb->wayb", {F3, F2}, rg_detail::fixed_path()), {3, 1, 0, 2});  // b a w y
+  const Tensor SE = permute(einsum("yzc,zwd->ycwd", {F1, F4}, rg_detail::fixed_path()), {2, 0, 3, 1});  // w y d c
+  const std::vector<int> l_nw = {5, 4, 0, 2}, l_se = {0, 2, 7, 6}, l_t = {5, 4, 7, 6};
+  // Re-run inside a checkpointed backward only for the VJP: the chi^6 product is recorded
+  // without computing it (its VJP reads only the halves).
+  r.T = rg_detail::step_output_unused() ? tn::contract_pair_unevaluated(NW, l_nw, SE, l_se, l_t)
+                                         : tn::contract_pair(NW, l_nw, SE, l_se, l_t);
   return r;
 }
 
