@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "tnad/nd.hpp"
 
@@ -58,11 +59,27 @@ NDArray matmul(const NDArray& a_in, const NDArray& b_in, bool trans_a, bool tran
     const auto ta = trans_a ? CblasTrans : CblasNoTrans;
     const auto tb = trans_b ? CblasTrans : CblasNoTrans;
     const int lda = int(trans_a ? m : k), ldb = int(trans_b ? k : n);
+    // Tall-skinny products (m >> n, n <= 48, long k: A^T Y and A Y with Y m x 32 in the
+    // truncated-SVD adjoint) run ~1.3-1.7x faster in OpenBLAS as their transpose
+    // C^T = op(B)^T op(A)^T, which is short-wide; the n x m result is then transposed (a
+    // copy of m n << m k entries). Measured on 1024 x 1024 by 32: 1.36 -> 0.81 ms (A^T Y),
+    // 1.02 -> 0.79 ms (A Y); no gain from n = 128 on.
+    const bool swap = n <= 48 && m >= 8 * n && k >= 256;
+    std::vector<double> ct(swap ? std::size_t(m * n) : 0);
     auto gemm = [&](int64_t i) {
-      cblas_dgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), 1.0, A + offset(ba, i) * sa, lda,
-                  B + offset(bb, i) * sb, ldb, 0.0, C + i * sc, int(n));
+      const double* Ai = A + offset(ba, i) * sa;
+      const double* Bi = B + offset(bb, i) * sb;
+      double* Ci = C + i * sc;
+      if (!swap) {
+        cblas_dgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), 1.0, Ai, lda, Bi, ldb, 0.0, Ci, int(n));
+        return;
+      }
+      cblas_dgemm(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, trans_a ? CblasNoTrans : CblasTrans, int(n),
+                  int(m), int(k), 1.0, Bi, ldb, Ai, lda, 0.0, ct.data(), int(m));
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < n; ++c) Ci[r * n + c] = ct[std::size_t(c * m + r)];
     };
-    if (nbatch > 1 && m * n * k <= 128 * 128 * 128) {
+    if (nbatch > 1 && m * n * k <= 128 * 128 * 128 && !swap) {
 #pragma omp parallel for schedule(dynamic)
       for (int64_t i = 0; i < nbatch; ++i) gemm(i);
     } else {

@@ -193,3 +193,27 @@ TEST(Kernels, ContentHashSeesEveryBitAndTheShape) {
   }
   EXPECT_NE(nd::content_hash(a), nd::content_hash(a.reshape({29, 37})));
 }
+
+// Tall-skinny products go through BLAS as their transpose (nd_matmul.cpp): every flag
+// combination, with a broadcast batch, against the plain triple loop.
+TEST(Kernels, TallSkinnyMatmulMatchesTheDefinition) {
+  const int64_t m = 400, n = 8, k = 300;
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      const NDArray a = NDArray::randn(ta ? Shape{2, k, m} : Shape{2, m, k}, 11 + ta);
+      const NDArray b = NDArray::randn(tb ? Shape{n, k} : Shape{k, n}, 13 + tb);  // broadcast over the batch
+      const NDArray c = nd::matmul(a, b, ta != 0, tb != 0);
+      ASSERT_EQ(c.shape(), Shape({2, m, n}));
+      double err = 0.0, ref_norm = 0.0;
+      for (int64_t bi = 0; bi < 2; ++bi)
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            double ref = 0.0;
+            for (int64_t l = 0; l < k; ++l)
+              ref += (ta ? a.at({bi, l, i}) : a.at({bi, i, l})) * (tb ? b.at({j, l}) : b.at({l, j}));
+            err = std::max(err, std::abs(c.at({bi, i, j}) - ref));
+            ref_norm = std::max(ref_norm, std::abs(ref));
+          }
+      EXPECT_LT(err, 1e-13 * ref_norm * double(k)) << "trans_a " << ta << " trans_b " << tb;
+    }
+}
