@@ -38,7 +38,11 @@ Tensor contract_pair_unevaluated(const Tensor& a, const std::vector<int>& la, co
       if (lb[i] == l) d = b.size(int(i));
     out.push_back(d);
   }
-  return record_contract(a, la, b, lb, lc, NDArray::zeros(out));
+  // One shared zero array per shape and thread (copy-on-write, never written): re-runs
+  // neither allocate nor clear a chi^4 buffer for a value nobody reads.
+  thread_local NDArray zero;
+  if (!zero.defined() || !(zero.shape() == out)) zero = NDArray::zeros(out);
+  return record_contract(a, la, b, lb, lc, zero);
 }
 
 Tensor einsum_reduce(const Tensor& x, const std::vector<int>& lx, const std::vector<int>& ly) {
