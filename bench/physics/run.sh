@@ -10,7 +10,8 @@
 # Sections: (1) time per beta point for ln Z, ln Z + u, ln Z + u + C at chi 16, 24, 32 and
 # 20, 30 RG steps (randomized truncated SVD, and dgesdd at 20 steps); (2) the second
 # derivative's peak memory (tnad::memory::peak_bytes and process peak RSS) without and with
-# per-step checkpointing; (3) the PyTorch peer at 20 steps. Record OMP_WAIT_POLICY and the
+# per-step checkpointing; (3) the PyTorch peer at 20 steps; (4) pairs.sh, the headline chi 32
+# lnZ+u+C pair interleaved TNAD_BENCH_PAIRS times. Record OMP_WAIT_POLICY and the
 # machine's load with the numbers (both are printed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -95,3 +96,6 @@ for p in pt:
               f"{abs(p['ln_z']-t['ln_z']):.1e}")
 print("  (* = tnad with per-step checkpointing: each step re-run in the backward, and its backward re-run in the second one)")
 PY
+
+# (4) the headline pair, interleaved several times (pairs.sh)
+bash "$here/pairs.sh" "$build" "$out"
