@@ -70,8 +70,8 @@ RgResult hotrg(const Tensor& T, const RgOptions& options) { return hotrg(T, {}, 
 RgResult hotrg(const Tensor& T, const std::vector<Tensor>& tangents, const RgOptions& options) {
   return rg_detail::run_rg(
       T, tangents, options,
-      [](const Tensor& Tn, const RgOptions& o) {
-        HotrgStep s = hotrg_step(Tn, o);
+      [](const Tensor& T, const Tensor& c, const RgOptions& o) {
+        HotrgStep s = hotrg_step(T / c, o);
         return rg_detail::StepOut{s.T, s.discarded_weight};
       },
       "hotrg");

@@ -202,7 +202,7 @@ RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgO
     const Tensor c = norm(T);
     if (!(c.item() > 0.0) || !std::isfinite(c.item()))
       throw_error(name, ": step ", k, ": |T| = ", c.item(), " (the network vanished or overflowed)");
-    StepOut out = step(T / c, opt);
+    StepOut out = step(T, c, opt);
     (*dw)[std::size_t(k)] = out.discarded_weight;
     (*dims)[std::size_t(k)] = std::max(out.T.size(0), out.T.size(1));
     return std::vector<Tensor>{out.T, log(c)};

@@ -37,9 +37,10 @@ struct StepOut {
   Tensor T;
   double discarded_weight = 0;
 };
-// One coarse-graining step of a normalized tensor (deterministic: it is re-run by the
-// checkpointed backward).
-using StepFn = std::function<StepOut(const Tensor& T, const RgOptions& o)>;
+// One coarse-graining step of the normalized tensor T / c, c = |T|_F (0-d), given T and c
+// apart so that a step may apply 1/c where it is cheapest (TRG: to chi singular values, not
+// to chi^4 entries and their cotangents). Deterministic: the checkpointed backward re-runs it.
+using StepFn = std::function<StepOut(const Tensor& T, const Tensor& c, const RgOptions& o)>;
 
 // tangents: directions T_dot of T0 (may be empty); RgResult::ln_z_dot gets one directional
 // derivative of ln Z / N per tangent, propagated forward through the steps.

@@ -31,26 +31,32 @@ TruncationOptions truncation(const RgOptions& o) {
   return t;
 }
 
-// M = U S V^T cut to k: (U sqrt S, V sqrt S), the two halves of a site tensor.
-std::pair<Tensor, Tensor> split(const Tensor& M, const TruncationOptions& t, double& discarded) {
+// M / c = U (S / c) V^T cut to k: (U sqrt(S/c), V sqrt(S/c)), the two halves of a site
+// tensor. The truncation is scale-invariant (relative cutoffs, discarded weight), so
+// factorizing M and scaling the k singular values equals factorizing M / c, without a
+// chi^4 division (and its chi^4 cotangent passes). c undefined: 1.
+std::pair<Tensor, Tensor> split(const Tensor& M, const Tensor& c, const TruncationOptions& t, double& discarded) {
   TruncatedSVD f = svd_truncated(M, t);
-  const Tensor sq = reshape(sqrt(f.S), Shape{1, f.S.size(0)});
+  const Tensor sq = reshape(sqrt(c.defined() ? f.S / c : f.S), Shape{1, f.S.size(0)});
   discarded = std::max(discarded, f.discarded_weight.item());
   return {f.U * sq, transpose(f.Vh) * sq};
 }
 
 }  // namespace
 
-TrgStep trg_step(const Tensor& T, const RgOptions& o) {
+namespace {
+
+// trg_step of T / c (c undefined: of T).
+TrgStep trg_step_scaled(const Tensor& T, const Tensor& c, const RgOptions& o) {
   if (T.ndim() != 4 || T.size(0) != T.size(2) || T.size(1) != T.size(3))
     throw_error("trg_step: need T_uldr with dim u = dim d and dim l = dim r, got shape ", T.shape());
   const int64_t Du = T.size(0), Dl = T.size(1);
   const TruncationOptions t = truncation(o);
   TrgStep r;
   // Sublattice A: (u l) x (d r) -> north-west half F1_ulk, south-east half F3_drk.
-  auto [A1, A3] = split(reshape(T, Shape{Du * Dl, Du * Dl}), t, r.discarded_weight);
+  auto [A1, A3] = split(reshape(T, Shape{Du * Dl, Du * Dl}), c, t, r.discarded_weight);
   // Sublattice B: (l d) x (r u) -> south-west half F2_ldk, north-east half F4_ruk.
-  auto [B2, B4] = split(reshape(permute(T, {1, 2, 3, 0}), Shape{Dl * Du, Dl * Du}), t, r.discarded_weight);
+  auto [B2, B4] = split(reshape(permute(T, {1, 2, 3, 0}), Shape{Dl * Du, Dl * Du}), c, t, r.discarded_weight);
   const int64_t ka = A1.size(1), kb = B2.size(1);
   const Tensor F1 = reshape(A1, Shape{Du, Dl, ka}), F3 = reshape(A3, Shape{Du, Dl, ka});
   const Tensor F2 = reshape(B2, Shape{Dl, Du, kb}), F4 = reshape(B4, Shape{Dl, Du, kb});
@@ -72,13 +78,17 @@ TrgStep trg_step(const Tensor& T, const RgOptions& o) {
   return r;
 }
 
+}  // namespace
+
+TrgStep trg_step(const Tensor& T, const RgOptions& o) { return trg_step_scaled(T, Tensor(), o); }
+
 RgResult trg(const Tensor& T, const RgOptions& options) { return trg(T, {}, options); }
 
 RgResult trg(const Tensor& T, const std::vector<Tensor>& tangents, const RgOptions& options) {
   return rg_detail::run_rg(
       T, tangents, options,
-      [](const Tensor& Tn, const RgOptions& o) {
-        TrgStep s = trg_step(Tn, o);
+      [](const Tensor& T, const Tensor& c, const RgOptions& o) {
+        TrgStep s = trg_step_scaled(T, c, o);
         return rg_detail::StepOut{s.T, s.discarded_weight};
       },
       "trg");
