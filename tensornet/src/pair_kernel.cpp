@@ -121,9 +121,7 @@ void gemm(Mat c, double* pc, Mat a, const double* pa, Mat b, const double* pb) {
   const bool ta = a.cs != 1, tb = b.cs != 1;
   const int64_t lda = ta ? a.cs : a.rs, ldb = tb ? b.cs : b.rs;
   for (int64_t v : {c.rows, c.cols, a.cols, lda, ldb, c.rs}) check_blas_int(v);
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              int(c.rows), int(c.cols), int(a.cols), 1.0, pa, int(lda), pb, int(ldb), 0.0, pc,
-              int(c.rs));
+  nd::gemm(ta, tb, c.rows, c.cols, a.cols, pa, lda, pb, ldb, pc, c.rs);
 }
 
 // Small products: a plain loop beats a BLAS call's fixed overhead.

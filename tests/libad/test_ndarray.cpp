@@ -217,3 +217,27 @@ TEST(Kernels, TallSkinnyMatmulMatchesTheDefinition) {
       EXPECT_LT(err, 1e-13 * ref_norm * double(k)) << "trans_a " << ta << " trans_b " << tb;
     }
 }
+
+// nd::gemm on strided (padded) operands and output, in the tall-skinny regime where it
+// runs the transposed product: the padding of C is left untouched.
+TEST(Kernels, GemmWithLeadingDimensionsMatchesTheDefinition) {
+  const int64_t m = 300, n = 5, k = 260, pad = 3;
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      const int64_t ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+      const NDArray a = NDArray::randn(Shape{ar, ac + pad}, 21), b = NDArray::randn(Shape{br, bc + pad}, 22);
+      std::vector<double> c(std::size_t(m * (n + pad)), 7.0);
+      nd::gemm(ta != 0, tb != 0, m, n, k, a.data(), ac + pad, b.data(), bc + pad, c.data(), n + pad);
+      double err = 0.0;
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < n; ++j) {
+          double ref = 0.0;
+          for (int64_t l = 0; l < k; ++l)
+            ref += (ta ? a.at({l, i}) : a.at({i, l})) * (tb ? b.at({j, l}) : b.at({l, j}));
+          err = std::max(err, std::abs(c[std::size_t(i * (n + pad) + j)] - ref));
+        }
+        for (int64_t j = n; j < n + pad; ++j) EXPECT_EQ(c[std::size_t(i * (n + pad) + j)], 7.0);
+      }
+      EXPECT_LT(err, 1e-11) << "trans_a " << ta << " trans_b " << tb;
+    }
+}
