@@ -11,13 +11,7 @@
 #   hotrg   chi = 24, 30 steps: HOTRG's errors beside TRG's at 0.40, beta_c, 0.50
 #   sweep   chi = 24, 20 steps, 41 betas 0.40 .. 0.50: no NaN/Inf, C peak within 0.005 of beta_c
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../../build}
-out=${2:-$(mktemp -d)}
-mkdir -p "$out"
-bin="$build/bench/physics/bench_ising"
-[ -x "$bin" ] || { echo "checks.sh: $bin not built" >&2; exit 1; }
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+source "$(dirname "$0")/common.sh"
 # glibc keeps freed large blocks instead of returning them to the kernel: every fresh 64 MB
 # buffer of HOTRG at chi = 24 otherwise costs page faults (1.7x the run time measured here).
 export GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.malloc.mmap_threshold=4294967296:glibc.malloc.trim_threshold=4294967296:glibc.malloc.top_pad=268435456}

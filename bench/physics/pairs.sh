@@ -7,13 +7,7 @@
 #
 #   bench/physics/pairs.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../../build}
-out=${2:-$(mktemp -d)}
-mkdir -p "$out"
-bin="$build/bench/physics/bench_ising"
-[ -x "$bin" ] || { echo "pairs.sh: $bin not built (cmake --build $build --target bench_ising)" >&2; exit 1; }
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+source "$(dirname "$0")/common.sh"
 pairs=${TNAD_BENCH_PAIRS:-5}
 if [ -n "${TNAD_BENCH_QUICK:-}" ]; then pairs=0; fi  # the smoke run skips it
 : > "$out/pairs.jsonl"

@@ -14,13 +14,7 @@
 # lnZ+u+C pair interleaved TNAD_BENCH_PAIRS times. Record OMP_WAIT_POLICY and the
 # machine's load with the numbers (both are printed).
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-build=${1:-$here/../../build}
-out=${2:-$(mktemp -d)}
-mkdir -p "$out"
-bin="$build/bench/physics/bench_ising"
-[ -x "$bin" ] || { echo "run.sh: $bin not built (cmake --build $build --target bench_ising)" >&2; exit 1; }
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+source "$(dirname "$0")/common.sh"
 echo "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default} OMP_NUM_THREADS=$OMP_NUM_THREADS  $(nproc) cores  load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "results in $out"
 

@@ -25,7 +25,8 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const dou
     cblas_dgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), 1.0, A, int(lda), B, int(ldb), 0.0, C, int(ldc));
     return;
   }
-  std::vector<double> ct(std::size_t(m * n));
+  thread_local std::vector<double> ct;  // per thread: batched calls run in parallel
+  ct.resize(std::size_t(m * n));
   cblas_dgemm(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, trans_a ? CblasNoTrans : CblasTrans, int(n), int(m),
               int(k), 1.0, B, int(ldb), A, int(lda), 0.0, ct.data(), int(m));
   for (int64_t r = 0; r < m; ++r)

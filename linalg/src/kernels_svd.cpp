@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels.hpp"
+#include "tnad/nd.hpp"
 
 namespace tnad::linalg_detail {
 
@@ -17,12 +18,8 @@ static_assert(sizeof(lapack_int) == sizeof(int), "tnad expects LP64 LAPACKE");
 
 namespace {
 
-// Row-major C (rows x cols) = op(A) op(B).
-void gemm(bool ta, bool tb, int64_t rows, int64_t cols, int64_t inner, const double* A, int64_t lda,
-          const double* B, int64_t ldb, double* C, int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(rows),
-              int(cols), int(inner), 1.0, A, int(lda), B, int(ldb), 0.0, C, int(ldc));
-}
+// Row-major C (rows x cols) = op(A) op(B): libad's dgemm wrapper.
+using nd::gemm;
 
 // Row-major Y (rows x cols, rows >= cols) -> orthonormal basis of its columns, in place.
 // CholeskyQR2 (Fukaya et al., SIAM J. Sci. Comput. 42, A477 (2020)): twice
