@@ -6,8 +6,13 @@
 // is faulted in again on first touch; on the VMs we measured that costs ~25 us per page and
 // was 20-40% of a whole TRG gradient (it shows up as dgemm_beta, the first writer of a GEMM
 // output). Cached blocks come back already resident. Blocks of 2 MiB and more are 2 MiB
-// aligned and madvise(MADV_HUGEPAGE)d, so where transparent huge pages are in "madvise" mode
-// they fault in 512x less often and cost fewer TLB misses in strided permutations.
+// aligned; with TNAD_HUGEPAGES=1 they are also madvise(MADV_HUGEPAGE)d.
+// Trap: MADV_HUGEPAGE is not free. Under the usual THP "defrag" setting (madvise) a fault
+// in such a block compacts memory synchronously until a 2 MiB page is free; on a machine
+// whose memory is fragmented that made first touch ~2.5 ms per MiB (433 MiB: 0.4-1.2 s,
+// against 0.16-0.22 s for 4 KiB pages), and the chi 32 TRG second derivative 5% slower
+// (sys time 1.4 s -> 0.45 s without it). So huge pages are opt-in, for long runs on
+// machines where they are cheap (the TLB gain is in strided permutations).
 //
 // Size classes: 8 per power of two (waste <= 12.5%). The cache holds at most
 // memory::buffer_cache_limit() bytes (default min(1 GiB, RAM / 8); TNAD_BUFFER_CACHE_MIB
@@ -23,6 +28,7 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <string_view>
 #include <vector>
 
 #include "tnad/memory.hpp"
@@ -44,6 +50,14 @@ std::size_t size_class(std::size_t n) {
   return (n + step - 1) & ~(step - 1);
 }
 
+bool want_huge_pages() {
+  static const bool on = [] {
+    const char* s = std::getenv("TNAD_HUGEPAGES");
+    return s && std::string_view(s) == "1";
+  }();
+  return on;
+}
+
 void* map_block(std::size_t bytes) {
   if (bytes < kHuge) {
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -58,7 +72,7 @@ void* map_block(std::size_t bytes) {
   if (aligned > base) ::munmap(raw, aligned - base);
   const std::uintptr_t end = base + span, tail = aligned + bytes;
   if (end > tail) ::munmap(reinterpret_cast<void*>(tail), end - tail);
-  ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);
+  if (want_huge_pages()) ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);
   return reinterpret_cast<void*>(aligned);
 }
 
