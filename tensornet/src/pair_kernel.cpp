@@ -10,11 +10,14 @@
 // permute (by element count) that makes all three readable; C being "permuted" means GEMM
 // writes a temporary that is then permuted into the requested order.
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 
 #include "kernels.hpp"
+#include "tnad/einsum.hpp"
 #include "tnad/error.hpp"
 #include "tnad/nd.hpp"
 
@@ -110,7 +113,9 @@ void check_blas_int(int64_t v) {
 }
 
 // C = A B for row-major or column-major strided matrices, via one cblas_dgemm.
-void gemm(Mat c, double* pc, Mat a, const double* pa, Mat b, const double* pb) {
+// `in_parallel`: one of several products run side by side inside our OpenMP loop.
+void gemm(Mat c, double* pc, Mat a, const double* pa, Mat b, const double* pb, bool accumulate = false,
+          bool in_parallel = false) {
   if (c.cs != 1) {  // column-major C: compute C^T = B^T A^T in row-major
     c = transposed(c);
     std::swap(a, b);
@@ -121,7 +126,10 @@ void gemm(Mat c, double* pc, Mat a, const double* pa, Mat b, const double* pb) {
   const bool ta = a.cs != 1, tb = b.cs != 1;
   const int64_t lda = ta ? a.cs : a.rs, ldb = tb ? b.cs : b.rs;
   for (int64_t v : {c.rows, c.cols, a.cols, lda, ldb, c.rs}) check_blas_int(v);
-  nd::gemm(ta, tb, c.rows, c.cols, a.cols, pa, lda, pb, ldb, pc, c.rs);
+  if (in_parallel)
+    nd::gemm_blocked(ta, tb, c.rows, c.cols, a.cols, pa, lda, pb, ldb, pc, c.rs, accumulate);
+  else
+    nd::gemm(ta, tb, c.rows, c.cols, a.cols, pa, lda, pb, ldb, pc, c.rs, accumulate);
 }
 
 // Small products: a plain loop beats a BLAS call's fixed overhead.
@@ -182,7 +190,95 @@ std::vector<int> in_order_of(const std::vector<int>& labels, const std::vector<i
   return r;
 }
 
+bool has_label(const std::vector<int>& v, int l) { return std::find(v.begin(), v.end(), l) != v.end(); }
+
+struct Layout {
+  int mask = 7;      // permute: bit 0 A, bit 1 B, bit 2 C (GEMM writes a temporary)
+  int loop = -1;     // a free or summed label iterated over like a batch label; -1: none
+  int64_t cost = 0;  // elements copied, plus kLoopCallCost per extra GEMM call
+};
+
+// A GEMM call costs about as much as copying this many elements (a few microseconds).
+constexpr int64_t kLoopCallCost = 4096;
+// Looped GEMMs must stay real GEMMs: at least 32^3 multiply-adds each.
+constexpr double kMinLoopWork = 32768.0;
+
+// The cheapest set of tensors to permute for this grouping (mask 7 is always feasible).
+Layout cheapest_mask(const View& va, const View& vb, const View& vc, const std::vector<int8_t>& group) {
+  const Readable ra = readable(va, group, kM, kK), rb = readable(vb, group, kK, kN),
+                 rc = readable(vc, group, kM, kN);
+  Layout best;
+  best.cost = va.numel + vb.numel + vc.numel + 1;
+  for (int mask = 0; mask < 8; ++mask) {
+    const bool pa = mask & 1, pb = mask & 2, pc = mask & 4;
+    if ((!pa && !ra.ok) || (!pb && !rb.ok) || (!pc && !rc.ok)) continue;
+    if (!pa && !pc && ra.x.order != rc.x.order) continue;  // M
+    if (!pa && !pb && ra.y.order != rb.x.order) continue;  // K
+    if (!pb && !pc && rb.y.order != rc.y.order) continue;  // N
+    const int64_t cost = (pa ? va.numel : 0) + (pb ? vb.numel : 0) + (pc ? vc.numel : 0);
+    if (cost < best.cost) best = {mask, -1, cost};
+  }
+  return best;
+}
+
+// The layout plan. A large tensor whose free (or summed) labels are split by a label of the
+// other group cannot be read as a matrix; instead of copying it, one label l can be looped
+// over like a batch label (stride 0 in the operand without it; a summed l adds its iterations
+// into C), which leaves the rest readable or the copies on the small operands. TRG's
+// half-plaquettes are the case: T_badc needs NW_bawy = sum_x F_wxa F_xyb, whose free labels
+// (a w | y b) interleave; looping over b writes each b-slice of NW straight from one GEMM
+// with the chi^3 factors permuted instead of the chi^4 result (and the same for the VJPs).
+Layout choose_layout(const View& va, const View& vb, const View& vc, const std::vector<int8_t>& group,
+                     const std::vector<int64_t>& dim_of) {
+  Layout best = cheapest_mask(va, vb, vc, group);
+  if (best.cost == 0) return best;
+  double work = 1.0;  // multiply-adds of the whole contraction, batch included
+  std::vector<int> count(4, 0);
+  for (std::size_t l = 0; l < group.size(); ++l)
+    if (group[l] != kNone) {
+      work *= double(dim_of[l]);
+      ++count[std::size_t(group[l])];
+    }
+  double batch = 1.0;
+  for (std::size_t l = 0; l < group.size(); ++l)
+    if (group[l] == kBatch) batch *= double(dim_of[l]);
+  for (std::size_t l = 0; l < group.size(); ++l) {
+    const int8_t g = group[l];
+    if (g != kM && g != kN && g != kK) continue;
+    if (count[std::size_t(g)] < 2) continue;  // the group would vanish: no GEMM left
+    if (work / batch / double(dim_of[l]) < kMinLoopWork) continue;
+    if (g == kK && vc.numel > (int64_t(1) << 20)) continue;  // per-thread copies of C
+    std::vector<int8_t> looped = group;
+    looped[l] = kBatch;
+    Layout c = cheapest_mask(va, vb, vc, looped);
+    c.loop = int(l);
+    c.cost += kLoopCallCost * dim_of[l] + (g == kK ? vc.numel : 0);
+    if (c.cost < best.cost) best = c;
+  }
+  return best;
+}
+
+struct Counters {
+  std::atomic<int64_t> contractions{0}, looped{0}, permuted_elements{0};
+};
+Counters& stats() {
+  static Counters c;
+  return c;
+}
+
 }  // namespace
+
+PairKernelStats pair_kernel_stats() {
+  const Counters& c = stats();
+  return {c.contractions.load(), c.looped.load(), c.permuted_elements.load()};
+}
+
+void reset_pair_kernel_stats() {
+  Counters& c = stats();
+  c.contractions = 0;
+  c.looped = 0;
+  c.permuted_elements = 0;
+}
 
 void check_pair_labels(const char* op, const Shape& sa, const std::vector<int>& la,
                        const Shape& sb, const std::vector<int>& lb, const std::vector<int>& lc) {
@@ -257,36 +353,39 @@ NDArray contract_pair_values(const NDArray& a_in, const std::vector<int>& la,
 
   View va = make_view(a_in.shape(), la), vb = make_view(b_in.shape(), lb), vc = make_view(c_shape, lc);
 
-  // Choose which tensors to permute: the cheapest feasible set.
-  Readable ra = readable(va, group, kM, kK), rb = readable(vb, group, kK, kN),
-           rc = readable(vc, group, kM, kN);
-  int best_mask = 7;
-  int64_t best_cost = va.numel + vb.numel + vc.numel + 1;
-  for (int mask = 0; mask < 8; ++mask) {
-    const bool pa = mask & 1, pb = mask & 2, pc = mask & 4;
-    if ((!pa && !ra.ok) || (!pb && !rb.ok) || (!pc && !rc.ok)) continue;
-    if (!pa && !pc && ra.x.order != rc.x.order) continue;  // M
-    if (!pa && !pb && ra.y.order != rb.x.order) continue;  // K
-    if (!pb && !pc && rb.y.order != rc.y.order) continue;  // N
-    int64_t cost = (pa ? va.numel : 0) + (pb ? vb.numel : 0) + (pc ? vc.numel : 0);
-    if (cost < best_cost) { best_cost = cost; best_mask = mask; }
-  }
-  const bool pa = best_mask & 1, pb = best_mask & 2, pc = best_mask & 4;
+  // The layout: which tensors to permute (the cheapest feasible set), and possibly one label
+  // to loop over (below) instead of permuting a large tensor.
+  const Layout lay = choose_layout(va, vb, vc, group, dim_of);
+  if (lay.loop >= 0) group[lay.loop] = kBatch;
+  const bool pa = lay.mask & 1, pb = lay.mask & 2, pc = lay.mask & 4;
+  const Readable ra = readable(va, group, kM, kK), rb = readable(vb, group, kK, kN), rc = readable(vc, group, kM, kN);
   const std::vector<int> ord_m = !pa ? ra.x.order : (!pc ? rc.x.order : in_order_of(va.labels, group, kM));
   const std::vector<int> ord_k = !pa ? ra.y.order : (!pb ? rb.x.order : in_order_of(va.labels, group, kK));
   const std::vector<int> ord_n = !pb ? rb.y.order : (!pc ? rc.y.order : in_order_of(vb.labels, group, kN));
-  const std::vector<int> ord_batch = in_order_of(vc.labels, group, kBatch);
+  // Batch labels of C (true batch, and a looped free label), then a looped summed label.
+  const std::vector<int> ord_batch_c = in_order_of(vc.labels, group, kBatch);
+  std::vector<int> ord_batch = ord_batch_c;
+  const bool loop_sums = lay.loop >= 0 && !has_label(vc.labels, lay.loop);
+  if (loop_sums) ord_batch.push_back(lay.loop);
+  auto batch_of = [&](const View& v) {
+    std::vector<int> r;
+    for (int l : ord_batch)
+      if (has_label(v.labels, l)) r.push_back(l);
+    return r;
+  };
 
   NDArray a = a_in.reshape(Shape(va.dims)), b = b_in.reshape(Shape(vb.dims));
   if (pa) {
-    auto to = concat({&ord_batch, &ord_m, &ord_k});
+    const auto bat = batch_of(va);
+    auto to = concat({&bat, &ord_m, &ord_k});
     a = permute_labels(a_in, va, to);
     Shape s;
     for (int l : to) s.push_back(dim_of[l]);
     va = make_view(s, to);
   }
   if (pb) {
-    auto to = concat({&ord_batch, &ord_k, &ord_n});
+    const auto bat = batch_of(vb);
+    auto to = concat({&bat, &ord_k, &ord_n});
     b = permute_labels(b_in, vb, to);
     Shape s;
     for (int l : to) s.push_back(dim_of[l]);
@@ -294,17 +393,24 @@ NDArray contract_pair_values(const NDArray& a_in, const std::vector<int>& la,
   }
   View vt = vc;  // the layout GEMM writes
   if (pc) {
-    auto to = concat({&ord_batch, &ord_m, &ord_n});
+    auto to = concat({&ord_batch_c, &ord_m, &ord_n});
     Shape s;
     for (int l : to) s.push_back(dim_of[l]);
     vt = make_view(s, to);
   }
   NDArray t = NDArray::empty(pc ? Shape(vt.dims) : c_shape);
+  {
+    auto& st = stats();
+    st.contractions.fetch_add(1, std::memory_order_relaxed);
+    if (lay.loop >= 0) st.looped.fetch_add(1, std::memory_order_relaxed);
+    st.permuted_elements.fetch_add((pa ? va.numel : 0) + (pb ? vb.numel : 0) + (pc ? vt.numel : 0),
+                                   std::memory_order_relaxed);
+  }
 
   auto stride_in = [](const View& v, int l) -> int64_t {
     for (std::size_t i = 0; i < v.labels.size(); ++i)
       if (v.labels[i] == l) return v.strides[i];
-    return 0;
+    return 0;  // absent: the loop label in the operand without it
   };
   auto group_stride = [&](const View& v, const std::vector<int>& ord) -> int64_t {
     return ord.empty() ? 0 : stride_in(v, ord.back());
@@ -345,7 +451,41 @@ NDArray contract_pair_values(const NDArray& a_in, const std::vector<int>& la,
     }
   };
   const double work = double(m) * double(n) * double(k);
-  if (work <= 4096.0) {
+  // GEMMs side by side on the threads (each serial) rather than one after another (each
+  // threaded): mid-sized products in a loop or a batch.
+  const bool side_by_side = nbatch > 1 && work <= 128.0 * 128.0 * 128.0;
+  // Trap: a BLAS call must not sit inside an OpenMP region that is not running in parallel
+  // (an if(false) region): OpenBLAS then opens an active region nested in it, with a team
+  // of freshly created threads on every call. Serial loops below are plain loops.
+  auto run = [&](int64_t bi, double* dst, bool accumulate, bool in_parallel) {
+    int64_t oa, ob, oc;
+    offsets(bi, oa, ob, oc);
+    gemm(mc, dst + oc, ma, pa_data + oa, mb, pb_data + ob, accumulate, in_parallel);
+  };
+  if (loop_sums) {
+    // Iterations of the summed loop label add into the same C slice: each thread sums its
+    // share of the iterations into its own zeroed copy of C (choose_layout keeps C small),
+    // then the copies are added.
+    std::fill(pt, pt + t.numel(), 0.0);
+    const int nt = side_by_side ? std::max(1, std::min<int>(omp_get_max_threads(), int(nbatch))) : 1;
+    if (nt == 1) {
+      for (int64_t bi = 0; bi < nbatch; ++bi) run(bi, pt, true, false);
+    } else {
+      std::vector<NDArray> parts;
+      for (int i = 1; i < nt; ++i) parts.push_back(NDArray::zeros(t.shape()));
+#pragma omp parallel num_threads(nt)
+      {
+        const int id = omp_get_thread_num();
+        double* dst = id == 0 ? pt : parts[std::size_t(id - 1)].mutable_data();
+        const int64_t lo = nbatch * id / nt, hi = nbatch * (id + 1) / nt;
+        for (int64_t bi = lo; bi < hi; ++bi) run(bi, dst, true, true);
+      }
+      for (const NDArray& q : parts) {
+        const double* x = q.data();
+        for (int64_t i = 0; i < t.numel(); ++i) pt[i] += x[i];
+      }
+    }
+  } else if (work <= 4096.0) {
     const bool par = work * double(nbatch) > 65536.0 && nbatch > 1;
 #pragma omp parallel for schedule(static) if (par)
     for (int64_t bi = 0; bi < nbatch; ++bi) {
@@ -353,12 +493,11 @@ NDArray contract_pair_values(const NDArray& a_in, const std::vector<int>& la,
       offsets(bi, oa, ob, oc);
       small_gemm(mc, pt + oc, ma, pa_data + oa, mb, pb_data + ob);
     }
+  } else if (side_by_side) {
+#pragma omp parallel for schedule(static)
+    for (int64_t bi = 0; bi < nbatch; ++bi) run(bi, pt, false, true);
   } else {
-    for (int64_t bi = 0; bi < nbatch; ++bi) {
-      int64_t oa, ob, oc;
-      offsets(bi, oa, ob, oc);
-      gemm(mc, pt + oc, ma, pa_data + oa, mb, pb_data + ob);
-    }
+    for (int64_t bi = 0; bi < nbatch; ++bi) run(bi, pt, false, false);
   }
   if (!pc) return t;
   NDArray c = permute_labels(t, vt, vc.labels);

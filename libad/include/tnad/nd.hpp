@@ -85,10 +85,15 @@ uint64_t content_hash(const NDArray& a);
 // ---- matmul (BLAS dgemm), numpy semantics: 1-D cases, batched with broadcasting over
 // leading dims. trans_a / trans_b transpose the last two axes of a / b without a copy.
 NDArray matmul(const NDArray& a, const NDArray& b, bool trans_a = false, bool trans_b = false);
-// Row-major C (m x n, leading dimension ldc) = op(A) op(B), one dgemm; tall-skinny shapes
-// (n <= 48, m >= 8 n, k >= 256) run as their faster short-wide transpose (nd_matmul.cpp).
+// Row-major C (m x n, leading dimension ldc) = op(A) op(B) (+ C if accumulate), one dgemm;
+// tall-skinny shapes (n <= 48, m >= 8 n, k >= 256) run as their faster short-wide transpose
+// (nd_matmul.cpp).
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* A, int64_t lda,
-          const double* B, int64_t ldb, double* C, int64_t ldc);
+          const double* B, int64_t ldb, double* C, int64_t ldc, bool accumulate = false);
+// The same product as row blocks, for products run side by side, one per thread inside an
+// OpenMP loop (where OpenBLAS runs serially): faster there than whole (nd_matmul.cpp).
+void gemm_blocked(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* A, int64_t lda,
+                  const double* B, int64_t ldb, double* C, int64_t ldc, bool accumulate = false);
 
 // Shape bookkeeping shared by the ops: the shape after reducing `axes`.
 Shape reduced_shape(const Shape& s, const std::vector<int64_t>& axes, bool keepdims);

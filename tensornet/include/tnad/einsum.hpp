@@ -11,7 +11,8 @@
 // comes from contract_path (contract_path.hpp; optimal up to 12 operands, cached per
 // subscripts and shapes). Each operand is first reduced by itself (traces, indices no other
 // operand and not the output has); then each pairwise step is one batched dgemm, with
-// operands permuted only when GEMM strides and transpose flags cannot absorb the layout.
+// operands permuted only when GEMM strides and transpose flags cannot absorb the layout —
+// or, where that would copy a large tensor, a loop of GEMMs over one of its labels.
 //
 // Derivatives: the adjoint of C = sum A B is dA = sum dC B, again a contraction
 // (linalg-adjoints.md 5.1); the recorded graph holds one node per pairwise step, so the
@@ -43,5 +44,16 @@ Tensor tensordot(const Tensor& a, const Tensor& b, int64_t axes = 2);
 // sum over the axes pairs (axes_a[i], axes_b[i]); negative axes count from the end.
 Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& axes_a,
                  const std::vector<int64_t>& axes_b);
+
+// Counters of the pairwise contraction kernel (all threads, since the start or the last
+// reset), to check that a network's layouts avoid copies: pairwise contractions run, those
+// that looped over a label instead of permuting, elements copied by permutations.
+struct PairKernelStats {
+  int64_t contractions = 0, looped = 0, permuted_elements = 0;
+};
+namespace tn {
+PairKernelStats pair_kernel_stats();
+void reset_pair_kernel_stats();
+}  // namespace tn
 
 }  // namespace tnad
