@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "tnad/einsum.hpp"
 #include "tnad/error.hpp"
 #include "tnad/ising_thermo.hpp"
 #include "tnad/memory.hpp"
@@ -87,12 +88,14 @@ int main(int argc, char** argv) {
       for (int r = 0; r < repeat; ++r) {
         const int64_t live0 = memory::live_bytes();
         memory::reset_peak();
+        tn::reset_pair_kernel_stats();
         auto t0 = std::chrono::steady_clock::now();
         p = ising_thermo(beta, o);
         double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         best = std::min(best, s);
         peak = std::max(peak, memory::peak_bytes() - live0);
       }
+      const PairKernelStats ks = tn::pair_kernel_stats();  // of the last repeat
       const OnsagerValues ex = onsager(beta);
       double dw = 0;
       for (double w : p.discarded_weight) dw = std::max(dw, w);
@@ -100,14 +103,15 @@ int main(int argc, char** argv) {
           "{\"method\": \"%s\", \"chi\": %lld, \"steps\": %d, \"order\": %d, \"svd\": \"%s\", "
           "\"checkpoint\": \"%s\", \"beta\": %.17g, \"seconds\": %.4f, \"ln_z\": %s, \"u\": %s, "
           "\"c\": %s, \"err_ln_z\": %s, \"err_u\": %s, \"err_c\": %s, \"peak_bytes\": %lld, "
-          "\"peak_rss_bytes\": %lld, \"max_discarded_weight\": %s}\n",
+          "\"peak_rss_bytes\": %lld, \"max_discarded_weight\": %s, \"contractions\": %lld, "
+          "\"looped_contractions\": %lld, \"permuted_elements\": %lld}\n",
           to_string(o.method), (long long)o.rg.chi, o.rg.steps, o.order,
           o.rg.svd_method == SvdMethod::randomized ? "randomized" : o.rg.svd_adjoint == SvdAdjoint::sylvester ? "sylvester" : "full",
           o.rg.checkpoint == ChainCheckpoint::none ? "none"
           : o.rg.checkpoint == ChainCheckpoint::every_step ? "every_step" : "sqrt",
           beta, best, num(p.ln_z).c_str(), num(p.u).c_str(), num(p.c).c_str(), num(p.ln_z - ex.ln_z).c_str(),
           num(p.u - ex.u).c_str(), num(p.c - ex.c).c_str(), (long long)peak, (long long)memory::peak_rss_bytes(),
-          num(dw).c_str());
+          num(dw).c_str(), (long long)ks.contractions, (long long)ks.looped, (long long)ks.permuted_elements);
       std::fflush(stdout);
     }
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 // ln Z / N, the step chain with optional checkpointing, the per-step records.
 #include <cmath>
 #include <memory>
+#include <string>
 
 #include "rg_internal.hpp"
 #include "tnad/autograd.hpp"
@@ -176,18 +177,27 @@ std::vector<Tensor> checkpoint_step(const MultiFn& f, const std::vector<Tensor>&
 
 }  // namespace
 
-RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgOptions& o,
-                const StepFn& step, const char* who) {
+RgResult run_rg(const Tensor& T0_uldr, const std::vector<Tensor>& tangents_uldr, const RgOptions& o,
+                const StepFn& step, const char* who, const std::vector<int64_t>& layout) {
   check_rg_options(o, who);
-  if (T0.ndim() != 4 || T0.size(0) != T0.size(2) || T0.size(1) != T0.size(3))
+  const Tensor& T0u = T0_uldr;
+  if (T0u.ndim() != 4 || T0u.size(0) != T0u.size(2) || T0u.size(1) != T0u.size(3))
     throw_error(who, ": need a site tensor T_uldr with dim u = dim d and dim l = dim r, got shape ",
-                T0.defined() ? T0.shape() : Shape{});
-  if (!nd::all_finite(T0.value())) throw_error(who, ": the site tensor has NaN or Inf entries");
-  for (const Tensor& t : tangents)
-    if (!t.defined() || !(t.shape() == T0.shape()))
-      throw_error(who, ": a tangent must have the shape of T ", T0.shape(), ", got ",
+                T0u.defined() ? T0u.shape() : Shape{});
+  if (!nd::all_finite(T0u.value())) throw_error(who, ": the site tensor has NaN or Inf entries");
+  for (const Tensor& t : tangents_uldr)
+    if (!t.defined() || !(t.shape() == T0u.shape()))
+      throw_error(who, ": a tangent must have the shape of T ", T0u.shape(), ", got ",
                   t.defined() ? t.shape() : Shape{});
-  const std::size_t m = tangents.size();
+  const std::size_t m = tangents_uldr.size();
+  auto stored = [&layout](const Tensor& t) { return layout.empty() ? t : permute(t, layout); };
+  const Tensor T0 = stored(T0u);
+  std::vector<Tensor> tangents;
+  for (const Tensor& t : tangents_uldr) tangents.push_back(stored(t));
+  // The torus trace T_ijij in the stored order: u and d carry i, l and r carry j.
+  std::string trace = "ijij->";
+  if (!layout.empty())
+    for (std::size_t i = 0; i < 4; ++i) trace[i] = layout[i] % 2 == 0 ? 'i' : 'j';
 
   // Side records written by index: the checkpointed backward re-runs a step and writes the
   // same values again (the step is deterministic), so the records stay those of the forward.
@@ -243,9 +253,9 @@ RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgO
 
   // ln Z / N += [ln c_n + ln tr(T_n / c_n)] / 2^n
   const double w = std::ldexp(1.0, -o.steps);
-  auto last = [name, w](const std::vector<Tensor>& x) {
+  auto last = [name, w, trace](const std::vector<Tensor>& x) {
     const Tensor cn = norm(x[0]);
-    const Tensor tr = torus_trace(x[0] / cn);
+    const Tensor tr = einsum(trace, {x[0] / cn}, rg_detail::fixed_path());
     if (!(tr.item() > 0.0))
       throw_error(name, ": the final trace is ", tr.item(), " (not a positive partition function; ",
                   "chi or steps too small for this tensor?)");

@@ -44,8 +44,11 @@ using StepFn = std::function<StepOut(const Tensor& T, const Tensor& c, const RgO
 
 // tangents: directions T_dot of T0 (may be empty); RgResult::ln_z_dot gets one directional
 // derivative of ln Z / N per tangent, propagated forward through the steps.
+// `layout`: the axis order in which the chain keeps T, as a permutation of T_uldr (stored
+// axis i = axis layout[i] of T_uldr; empty = uldr). T0 and the tangents are permuted into it
+// once; `step` takes and returns T in it; the final trace reads it directly.
 RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgOptions& o,
-                const StepFn& step, const char* who);
+                const StepFn& step, const char* who, const std::vector<int64_t>& layout = {});
 
 // Forward-mode derivative that stays differentiable: for f: xs -> ys and tangent sets
 // vs[j] (one tensor per x), returns ys and J vs[j] for every j. Computed with the

@@ -46,31 +46,38 @@ std::pair<Tensor, Tensor> split(const Tensor& M, const Tensor& c, const Truncati
 
 namespace {
 
-// trg_step of T / c (c undefined: of T).
-TrgStep trg_step_scaled(const Tensor& T, const Tensor& c, const RgOptions& o) {
-  if (T.ndim() != 4 || T.size(0) != T.size(2) || T.size(1) != T.size(3))
-    throw_error("trg_step: need T_uldr with dim u = dim d and dim l = dim r, got shape ", T.shape());
+// The chain keeps T in the order (u l r d), not (u l d r): then both half-plaquettes come
+// out of their GEMMs in the layouts the chi^6 product reads, and no chi^4 tensor is
+// permuted except T itself for sublattice B (see below).
+const std::vector<int64_t> kUlrd = {0, 1, 3, 2};  // uldr <-> ulrd (its own inverse)
+
+// trg_step of T_ulrd / c (c undefined: of T); returns T'_ulrd.
+TrgStep trg_step_ulrd(const Tensor& T, const Tensor& c, const RgOptions& o) {
+  if (T.ndim() != 4 || T.size(0) != T.size(3) || T.size(1) != T.size(2))
+    throw_error("trg_step: need T_uldr with dim u = dim d and dim l = dim r, got shape ",
+                T.defined() ? permute(T, kUlrd).shape() : Shape{});
   const int64_t Du = T.size(0), Dl = T.size(1);
   const TruncationOptions t = truncation(o);
   TrgStep r;
-  // Sublattice A: (u l) x (d r) -> north-west half F1_ulk, south-east half F3_drk.
-  auto [A1, A3] = split(reshape(T, Shape{Du * Dl, Du * Dl}), c, t, r.discarded_weight);
-  // Sublattice B: (l d) x (r u) -> south-west half F2_ldk, north-east half F4_ruk.
-  auto [B2, B4] = split(reshape(permute(T, {1, 2, 3, 0}), Shape{Dl * Du, Dl * Du}), c, t, r.discarded_weight);
+  // Sublattice A: (u l) x (r d) -> F1_ulk, F3_rdk (north-west and south-east halves).
+  auto [A1, A3] = split(reshape(T, Shape{Du * Dl, Dl * Du}), c, t, r.discarded_weight);
+  // Sublattice B: (l d) x (r u) -> F2_ldk, F4_ruk (south-west and north-east halves).
+  auto [B2, B4] = split(reshape(permute(T, {1, 3, 2, 0}), Shape{Dl * Du, Dl * Du}), c, t, r.discarded_weight);
   const int64_t ka = A1.size(1), kb = B2.size(1);
-  const Tensor F1 = reshape(A1, Shape{Du, Dl, ka}), F3 = reshape(A3, Shape{Du, Dl, ka});
+  const Tensor F1 = reshape(A1, Shape{Du, Dl, ka}), F3 = reshape(A3, Shape{Dl, Du, ka});
   const Tensor F2 = reshape(B2, Shape{Dl, Du, kb}), F4 = reshape(B4, Shape{Dl, Du, kb});
   // The plaquette: F3 (of the site to the north-west) - F2 (north-east) - F1 (south-east) -
   // F4 (south-west), around the ring w x y z; new legs up b, left a, down d, right c:
-  //   T'_badc = sum_wy NW_wayb SE_ycwd,  NW = F3_wxa F2_xyb,  SE = F1_yzc F4_zwd  (chi^5 each).
-  // Layouts: the halves come out of their GEMMs as (w a)(y b) and (y c)(w d), the chi^6
-  // product wants (b a)(w y) and (w y)(d c). One explicit permutation of each half serves
-  // the product and both of its VJPs (and their VJPs under create_graph) without further
-  // copies; its own VJP permutes each half's cotangent back once for the two half VJPs.
-  // Letting the contraction permute instead costs two chi^4 copies per product.
-  const Tensor NW = permute(einsum("wxa,xyb->wayb", {F3, F2}, rg_detail::fixed_path()), {3, 1, 0, 2});  // b a w y
-  const Tensor SE = permute(einsum("yzc,zwd->ycwd", {F1, F4}, rg_detail::fixed_path()), {2, 0, 3, 1});  // w y d c
-  const std::vector<int> l_nw = {5, 4, 0, 2}, l_se = {0, 2, 7, 6}, l_t = {5, 4, 7, 6};
+  //   T'_bacd = sum_wy NW_bawy SE_wycd,  NW = F3_xwa F2_xyb,  SE = F1_yzc F4_zwd  (chi^5 each).
+  // The chi^6 product reads NW as (b a)(w y) and SE as (w y)(c d) and writes T' as
+  // (b a)(c d) = ulrd. Neither half is a GEMM's natural output (its free labels interleave
+  // the two factors'), so the contraction kernel loops over b (over w for SE): chi GEMMs,
+  // each writing one slice, with only the chi^3 factors permuted — and likewise in every
+  // VJP of the halves. (With T in uldr order the two halves would need opposite orders of
+  // (w y), and a chi^4 permutation each, plus one per cotangent in every backward.)
+  const Tensor NW = einsum("xwa,xyb->bawy", {F3, F2}, rg_detail::fixed_path());
+  const Tensor SE = einsum("yzc,zwd->wycd", {F1, F4}, rg_detail::fixed_path());
+  const std::vector<int> l_nw = {5, 4, 0, 2}, l_se = {0, 2, 6, 7}, l_t = {5, 4, 6, 7};
   // Re-run inside a checkpointed backward only for the VJP: the chi^6 product is recorded
   // without computing it (its VJP reads only the halves).
   r.T = rg_detail::step_output_unused() ? tn::contract_pair_unevaluated(NW, l_nw, SE, l_se, l_t)
@@ -80,7 +87,13 @@ TrgStep trg_step_scaled(const Tensor& T, const Tensor& c, const RgOptions& o) {
 
 }  // namespace
 
-TrgStep trg_step(const Tensor& T, const RgOptions& o) { return trg_step_scaled(T, Tensor(), o); }
+TrgStep trg_step(const Tensor& T, const RgOptions& o) {
+  if (T.ndim() != 4 || T.size(0) != T.size(2) || T.size(1) != T.size(3))
+    throw_error("trg_step: need T_uldr with dim u = dim d and dim l = dim r, got shape ", T.shape());
+  TrgStep s = trg_step_ulrd(permute(T, kUlrd), Tensor(), o);
+  s.T = permute(s.T, kUlrd);
+  return s;
+}
 
 RgResult trg(const Tensor& T, const RgOptions& options) { return trg(T, {}, options); }
 
@@ -88,10 +101,10 @@ RgResult trg(const Tensor& T, const std::vector<Tensor>& tangents, const RgOptio
   return rg_detail::run_rg(
       T, tangents, options,
       [](const Tensor& T, const Tensor& c, const RgOptions& o) {
-        TrgStep s = trg_step_scaled(T, c, o);
+        TrgStep s = trg_step_ulrd(T, c, o);
         return rg_detail::StepOut{s.T, s.discarded_weight};
       },
-      "trg");
+      "trg", kUlrd);
 }
 
 }  // namespace tnad
