@@ -167,10 +167,20 @@ class Run {
   std::unique_ptr<Scratch> s_;
 };
 
-// Sums a partial adjoint into acc; the first one is moved in, not copied.
+// Sums a partial adjoint into acc; the first one is moved in, not copied. Unrecorded sums
+// (no create_graph) go in place when this is acc's only handle: no new buffer per partial
+// adjoint and a third less memory traffic (4% of a TRG second derivative was these adds).
+// A buffer that acc shares with someone else (a VJP may return a reshape of a saved value)
+// is copied first by NDArray's copy on write.
 void accumulate_into(Tensor& acc, Tensor&& g) {
-  if (acc.defined()) acc = acc + g;
-  else acc = std::move(g);
+  if (!acc.defined()) {
+    acc = std::move(g);
+  } else if (!acc.requires_grad() && !g.requires_grad() && acc.impl().use_count() == 1 &&
+             acc.shape() == g.shape()) {
+    nd::add_into(acc.impl()->value, g.value());
+  } else {
+    acc = acc + g;
+  }
 }
 
 void check_finite(const Node& n, const Grads& gs) {

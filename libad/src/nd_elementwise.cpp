@@ -90,6 +90,13 @@ NDArray binary(const NDArray& a, const NDArray& b, F f, const char* op) {
 }  // namespace
 
 NDArray add(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x + y; }, "add"); }
+void add_into(NDArray& a, const NDArray& b) {
+  if (!(a.shape() == b.shape()))
+    throw_error("add_into: shapes ", a.shape(), " and ", b.shape(), " differ");
+  const double* y = b.data();
+  double* x = a.mutable_data();
+  parallel_for(a.numel(), [&](int64_t i) { x[i] += y[i]; });
+}
 NDArray sub(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x - y; }, "sub"); }
 NDArray mul(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x * y; }, "mul"); }
 NDArray div(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x / y; }, "div"); }

@@ -14,6 +14,24 @@ TEST(Engine, PartialAdjointsAreSummed) {
   EXPECT_NEAR(x.grad().item(), 2 * 1.5 + 3 * 1.5 * 1.5, 1e-14);
 }
 
+// Partial adjoints are summed in place when unrecorded; a buffer they share with another
+// handle (the same cotangent handed to both inputs of x + x, a reshape's view of it, a
+// value that is read again later) must not change under anyone else.
+TEST(Engine, InPlaceSumsLeaveSharedBuffersAlone) {
+  const NDArray w = NDArray::randn({3, 4}, 9);
+  Tensor x(NDArray::randn({3, 4}, 8), true);
+  const Tensor h = x + x;  // add's VJP gives its cotangent to both inputs
+  const Tensor y = sum(Tensor(w) * (h + reshape(reshape(x, Shape{12}), Shape{3, 4})) + h * h);
+  const std::vector<Tensor> g = grad({y}, {x, h});
+  // dy/dx = 3 w + 2 (2 h),  dy/dh = w + 2 h (h's cotangent, handed to x twice and summed
+  // into x's in place, is intact)
+  const NDArray hv = h.value();
+  for (int64_t i = 0; i < 12; ++i) {
+    EXPECT_NEAR(g[0].data()[i], 3 * w.data()[i] + 4 * hv.data()[i], 1e-12);
+    EXPECT_NEAR(g[1].data()[i], w.data()[i] + 2 * hv.data()[i], 1e-12);
+  }
+}
+
 TEST(Engine, BackwardAccumulatesIntoLeaves) {
   Tensor x = scalar(2.0, true);
   (x * 3.0).backward();

@@ -12,6 +12,8 @@ namespace tnad::nd {
 
 // ---- elementwise, binary with numpy broadcasting
 NDArray add(const NDArray& a, const NDArray& b);
+// a += b for equal shapes (a's buffer is copied first if shared: copy on write).
+void add_into(NDArray& a, const NDArray& b);
 NDArray sub(const NDArray& a, const NDArray& b);
 NDArray mul(const NDArray& a, const NDArray& b);
 NDArray div(const NDArray& a, const NDArray& b);
