@@ -9,7 +9,9 @@
 //
 // Prints per beta: seconds (best of R), ln Z, u, C and their errors against Onsager,
 // tnad::memory::peak_bytes of the computation, the process peak RSS, the max discarded
-// weight. run.sh drives it together with the PyTorch peer (torch_trg.py).
+// weight, and the contraction kernel's counters of the last repeat (pairwise contractions,
+// those that looped over a label, elements copied by permutations: tn::pair_kernel_stats).
+// run.sh drives it together with the PyTorch peer (torch_trg.py).
 #include <chrono>
 #include <cmath>
 #include <cstdio>

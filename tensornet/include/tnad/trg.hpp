@@ -15,6 +15,9 @@
 // Cost per step: two SVDs of chi^2 x chi^2 matrices, O(chi^6) with dgesdd, O(chi^4 (chi + p))
 // with the randomized method, and the contraction O(chi^6). Memory O(chi^4).
 // After n steps one tensor stands for 2^n sites (an L x L torus for even n, L = 2^(n/2)).
+// Inside trg() the chain keeps T as (u l r d), the layout in which the plaquette's two
+// halves and its chi^6 product need no chi^4 transposition (trg.cpp); trg_step and the
+// results use T_uldr.
 //
 // Traps: (1) exact degeneracies from the Z2 symmetry — keep_multiplets avoids cutting one;
 // the adjoint's 1/(s_i - s_j) is broadened (linalg_options.hpp); (2) zero singular values
