@@ -8,6 +8,26 @@
 
 namespace tnad::testref {
 
+std::vector<NDArray> random_operands(const std::string& spec, std::mt19937_64& rng,
+                                     const std::function<int64_t(char, std::size_t)>& extent) {
+  std::map<char, int64_t> dim;
+  std::vector<std::string> terms(1);
+  for (char c : spec.substr(0, spec.find("->"))) {
+    if (c == ',') terms.emplace_back();
+    else terms.back() += c;
+  }
+  std::vector<NDArray> ops;
+  for (const auto& t : terms) {
+    Shape s;
+    for (char c : t) {
+      if (!dim.count(c)) dim[c] = extent(c, dim.size());
+      s.push_back(dim[c]);
+    }
+    ops.push_back(NDArray::randn(s, rng()));
+  }
+  return ops;
+}
+
 NDArray naive_einsum(const std::string& spec, const std::vector<NDArray>& ops) {
   std::string lhs = spec, out;
   bool explicit_out = false;

@@ -2,7 +2,6 @@
 // operands, free indices split around batch indices, results that need a final permute.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <random>
 
 #include "naive_einsum.hpp"
@@ -17,21 +16,9 @@ class Layout : public ::testing::TestWithParam<std::string> {};
 TEST_P(Layout, GemmPathMatchesNaiveLoops) {
   const std::string spec = GetParam();
   std::mt19937_64 rng(7);
-  std::map<char, int64_t> dim;
-  std::vector<NDArray> ops;
-  std::vector<std::string> terms(1);
-  for (char c : spec.substr(0, spec.find("->"))) {
-    if (c == ',') terms.emplace_back();
-    else terms.back() += c;
-  }
-  for (const auto& t : terms) {
-    Shape s;
-    for (char c : t) {
-      if (!dim.count(c)) dim[c] = std::uniform_int_distribution<int>(5, 9)(rng);
-      s.push_back(dim[c]);
-    }
-    ops.push_back(NDArray::randn(s, rng()));
-  }
+  const std::vector<NDArray> ops = testref::random_operands(spec, rng, [&](char, std::size_t) {
+    return std::uniform_int_distribution<int>(5, 9)(rng);
+  });
   std::vector<Tensor> ts(ops.begin(), ops.end());
   EXPECT_LT(testref::rel_diff(einsum(spec, ts).value(), testref::naive_einsum(spec, ops)), 1e-12);
 }

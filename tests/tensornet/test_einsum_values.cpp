@@ -1,7 +1,6 @@
 // einsum against one-loop reference sums, for hand-picked subscripts of every kind.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <random>
 
 #include "naive_einsum.hpp"
@@ -14,23 +13,9 @@ namespace {
 // Random operands for `spec`, each index given a random extent in [2, 4].
 std::vector<NDArray> random_operands(const std::string& spec, uint64_t seed, int lo = 2, int hi = 4) {
   std::mt19937_64 rng(seed);
-  std::map<char, int64_t> dim;
-  std::vector<NDArray> ops;
-  std::string lhs = spec.substr(0, spec.find("->"));
-  std::vector<std::string> terms(1);
-  for (char c : lhs) {
-    if (c == ',') terms.emplace_back();
-    else terms.back() += c;
-  }
-  for (const auto& t : terms) {
-    Shape s;
-    for (char c : t) {
-      if (!dim.count(c)) dim[c] = std::uniform_int_distribution<int>(lo, hi)(rng);
-      s.push_back(dim[c]);
-    }
-    ops.push_back(NDArray::randn(s, rng()));
-  }
-  return ops;
+  return testref::random_operands(spec, rng, [&](char, std::size_t) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  });
 }
 
 void expect_matches(const std::string& spec, uint64_t seed) {

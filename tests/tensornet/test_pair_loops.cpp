@@ -4,7 +4,6 @@
 // the kernel counters show which plan ran.
 #include <gtest/gtest.h>
 
-#include <map>
 #include <random>
 
 #include "naive_einsum.hpp"
@@ -25,22 +24,9 @@ struct Case {
 
 NDArray run_case(const std::string& spec, int64_t d, uint64_t seed, NDArray& expect) {
   std::mt19937_64 rng(seed);
-  std::map<char, int64_t> dim;
-  std::vector<NDArray> ops;
-  std::vector<std::string> terms(1);
-  for (char c : spec.substr(0, spec.find("->"))) {
-    if (c == ',') terms.emplace_back();
-    else terms.back() += c;
-  }
-  for (const auto& t : terms) {
-    Shape s;
-    for (char c : t) {
-      // unequal extents catch stride mix-ups; 'k' is a short batch label
-      if (!dim.count(c)) dim[c] = c == 'k' ? 3 : d + int64_t(dim.size() % 3);
-      s.push_back(dim[c]);
-    }
-    ops.push_back(NDArray::randn(s, rng()));
-  }
+  // unequal extents catch stride mix-ups; 'k' is a short batch label
+  const std::vector<NDArray> ops = testref::random_operands(
+      spec, rng, [d](char c, std::size_t seen) { return c == 'k' ? 3 : d + int64_t(seen % 3); });
   expect = testref::naive_einsum(spec, ops);
   std::vector<Tensor> ts(ops.begin(), ops.end());
   return einsum(spec, ts).value();
