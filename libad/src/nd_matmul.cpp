@@ -100,15 +100,16 @@ NDArray matmul(const NDArray& a_in, const NDArray& b_in, bool trans_a, bool tran
       return off;
     };
     const int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
-    auto gemm_i = [&](int64_t i) {
-      gemm(trans_a, trans_b, m, n, k, A + offset(ba, i) * sa, lda, B + offset(bb, i) * sb, ldb, C + i * sc, n);
+    // side by side: one product per thread at a time, as row blocks (gemm_blocked)
+    auto gemm_i = [&](int64_t i, bool side_by_side) {
+      (side_by_side ? gemm_blocked : gemm)(trans_a, trans_b, m, n, k, A + offset(ba, i) * sa, lda,
+                                           B + offset(bb, i) * sb, ldb, C + i * sc, n, false);
     };
     if (nbatch > 1 && m * n * k <= 128 * 128 * 128) {
 #pragma omp parallel for schedule(dynamic)
-      for (int64_t i = 0; i < nbatch; ++i)
-        gemm_blocked(trans_a, trans_b, m, n, k, A + offset(ba, i) * sa, lda, B + offset(bb, i) * sb, ldb, C + i * sc, n);
+      for (int64_t i = 0; i < nbatch; ++i) gemm_i(i, true);
     } else {
-      for (int64_t i = 0; i < nbatch; ++i) gemm_i(i);
+      for (int64_t i = 0; i < nbatch; ++i) gemm_i(i, false);
     }
   }
   if (a_vec && b_vec) return out.reshape(Shape(batch));

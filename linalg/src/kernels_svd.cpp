@@ -178,18 +178,14 @@ SvdFactors randomized_svd_factors(const NDArray& A, int64_t rank, int64_t oversa
 }
 
 namespace {
-// Rows of Y (r x len, row-major) projected off span(U): Y <- Y - (Y U) U^T, U (len x q).
-void project_rows(double* Y, int64_t r, int64_t len, const double* U, int64_t q, double* YU) {
-  gemm(false, false, r, q, len, Y, len, U, q, YU, q);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(r), int(len), int(q), -1.0, YU, int(q), U, int(q), 1.0, Y,
-              int(len));
-}
-// The same with the basis given as rows, Vh (q x len): Y <- Y - (Y Vh^T) Vh.
-void project_rows_h(double* Y, int64_t r, int64_t len, const double* Vh, int64_t q, double* YV) {
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(r), int(q), int(len), 1.0, Y, int(len), Vh, int(len), 0.0,
-              YV, int(q));
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(r), int(len), int(q), -1.0, YV, int(q), Vh, int(len), 1.0,
-              Y, int(len));
+// Rows of Y (r x len, row-major) projected off the span of a basis of q orthonormal vectors,
+// given as the columns of U (len x q): Y <- Y - (Y U) U^T, or as the rows of Vh (q x len):
+// Y <- Y - (Y Vh^T) Vh. YB: r x q scratch.
+void project_rows(double* Y, int64_t r, int64_t len, const double* B, int64_t q, bool basis_in_rows, double* YB) {
+  const auto t = basis_in_rows ? CblasTrans : CblasNoTrans, nt = basis_in_rows ? CblasNoTrans : CblasTrans;
+  const int ldb = int(basis_in_rows ? len : q);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, t, int(r), int(q), int(len), 1.0, Y, int(len), B, ldb, 0.0, YB, int(q));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, nt, int(r), int(len), int(q), -1.0, YB, int(q), B, ldb, 1.0, Y, int(len));
 }
 }  // namespace
 
@@ -318,11 +314,11 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
         // arithmetic on an iterate that lies in range(P_U) up to rounding; keeping it makes
         // the operator the one the dense A_perp defines.
         std::copy(p.data(), p.data() + kk * m, z.data());  // z is free until precondition()
-        project_rows(z.data(), kk, m, Ui, q, small.data());
+        project_rows(z.data(), kk, m, Ui, q, false, small.data());
         gemm(false, false, kk, n, m, z.data(), m, Mi, n, T.data(), n);  // T = (A^T P_U P)^T
-        project_rows_h(T.data(), kk, n, Vhi, q, small.data());          // T = (P_V A^T P_U P)^T
+        project_rows(T.data(), kk, n, Vhi, q, true, small.data());      // T = (P_V A^T P_U P)^T
         gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp.data(), m);  // Lp = (A T)^T
-        project_rows(Lp.data(), kk, m, Ui, q, small.data());            // Lp = (M M^T P)^T
+        project_rows(Lp.data(), kk, m, Ui, q, false, small.data());     // Lp = (M M^T P)^T
       } else {
         gemm(false, false, kk, n, m, p.data(), m, Mi, n, T.data(), n);  // T = (M^T P)^T
         gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp.data(), m);  // Lp = (M M^T P)^T

@@ -27,10 +27,21 @@ void check_rg_options(const RgOptions& o, const char* who) {
   if (o.segment < 0) throw_error(who, ": segment must be >= 0, got ", o.segment);
 }
 
+namespace {
+// einsum subscripts of the torus trace T_ijij for T stored in `layout` (run_rg): u and d
+// carry i, l and r carry j.
+std::string torus_trace_spec(const std::vector<int64_t>& layout) {
+  std::string spec = "ijij->";
+  if (!layout.empty())
+    for (std::size_t i = 0; i < 4; ++i) spec[i] = layout[i] % 2 == 0 ? 'i' : 'j';
+  return spec;
+}
+}  // namespace
+
 Tensor torus_trace(const Tensor& T) {
   if (T.ndim() != 4 || T.size(0) != T.size(2) || T.size(1) != T.size(3))
     throw_error("torus_trace: need T_uldr with dim u = dim d and dim l = dim r, got shape ", T.shape());
-  return einsum("ijij->", {T}, rg_detail::fixed_path());
+  return einsum(torus_trace_spec({}), {T}, rg_detail::fixed_path());
 }
 
 namespace rg_detail {
@@ -180,24 +191,20 @@ std::vector<Tensor> checkpoint_step(const MultiFn& f, const std::vector<Tensor>&
 RgResult run_rg(const Tensor& T0_uldr, const std::vector<Tensor>& tangents_uldr, const RgOptions& o,
                 const StepFn& step, const char* who, const std::vector<int64_t>& layout) {
   check_rg_options(o, who);
-  const Tensor& T0u = T0_uldr;
-  if (T0u.ndim() != 4 || T0u.size(0) != T0u.size(2) || T0u.size(1) != T0u.size(3))
+  if (T0_uldr.ndim() != 4 || T0_uldr.size(0) != T0_uldr.size(2) || T0_uldr.size(1) != T0_uldr.size(3))
     throw_error(who, ": need a site tensor T_uldr with dim u = dim d and dim l = dim r, got shape ",
-                T0u.defined() ? T0u.shape() : Shape{});
-  if (!nd::all_finite(T0u.value())) throw_error(who, ": the site tensor has NaN or Inf entries");
+                T0_uldr.defined() ? T0_uldr.shape() : Shape{});
+  if (!nd::all_finite(T0_uldr.value())) throw_error(who, ": the site tensor has NaN or Inf entries");
   for (const Tensor& t : tangents_uldr)
-    if (!t.defined() || !(t.shape() == T0u.shape()))
-      throw_error(who, ": a tangent must have the shape of T ", T0u.shape(), ", got ",
+    if (!t.defined() || !(t.shape() == T0_uldr.shape()))
+      throw_error(who, ": a tangent must have the shape of T ", T0_uldr.shape(), ", got ",
                   t.defined() ? t.shape() : Shape{});
   const std::size_t m = tangents_uldr.size();
   auto stored = [&layout](const Tensor& t) { return layout.empty() ? t : permute(t, layout); };
-  const Tensor T0 = stored(T0u);
+  const Tensor T0 = stored(T0_uldr);
   std::vector<Tensor> tangents;
   for (const Tensor& t : tangents_uldr) tangents.push_back(stored(t));
-  // The torus trace T_ijij in the stored order: u and d carry i, l and r carry j.
-  std::string trace = "ijij->";
-  if (!layout.empty())
-    for (std::size_t i = 0; i < 4; ++i) trace[i] = layout[i] % 2 == 0 ? 'i' : 'j';
+  const std::string trace = torus_trace_spec(layout);
 
   // Side records written by index: the checkpointed backward re-runs a step and writes the
   // same values again (the step is deterministic), so the records stay those of the forward.
