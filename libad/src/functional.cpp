@@ -160,6 +160,52 @@ Tensor checkpoint(const Fn& f, const Tensor& x) {
   return checkpoint([&f](const std::vector<Tensor>& xs) { return std::vector<Tensor>{f(xs[0])}; }, std::vector<Tensor>{x})[0];
 }
 
+// ---------------------------------------------------------------- rematerialize
+namespace detail {
+struct Recipe {
+  FnN f;
+  std::vector<Tensor> inputs;
+  std::vector<uint64_t> versions;  // of the inputs when y was computed
+  Shape shape;                     // y's
+};
+
+bool is_rematerialized(const TensorImpl& impl) { return impl.recipe && !impl.value.defined(); }
+
+Tensor save_recipe(const TensorImpl& impl) {
+  auto stand_in = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
+  stand_in->recipe = impl.recipe;
+  return Tensor(std::move(stand_in));
+}
+
+Tensor recompute(const TensorImpl& stand_in, const std::string& who) {
+  const Recipe& r = *stand_in.recipe;
+  for (std::size_t i = 0; i < r.inputs.size(); ++i)
+    if (r.inputs[i].defined() && r.inputs[i].version() != r.versions[i])
+      throw_error(who, ": input ", i, " (shape ", r.inputs[i].shape(), ") of a rematerialized tensor of shape ",
+                  r.shape, " was modified in place before its recomputation");
+  Tensor y = rematerialize(r.f, r.inputs);
+  if (!(y.shape() == r.shape))
+    throw_error(who, ": a rematerialized tensor was recomputed with shape ", y.shape(), ", first ", r.shape);
+  return y;
+}
+}  // namespace detail
+
+Tensor rematerialize(const FnN& f, const std::vector<Tensor>& inputs) {
+  Tensor y = f(inputs);
+  // Nothing saves y when nothing records; and y must be a new tensor, not an input (or a
+  // view sharing an input's handle), lest the input itself be marked.
+  if (!grad_enabled() || !y.defined()) return y;
+  for (const Tensor& x : inputs)
+    if (x.impl() == y.impl()) return y;
+  auto r = std::make_shared<detail::Recipe>();
+  r->f = f;
+  r->inputs = inputs;
+  for (const Tensor& x : inputs) r->versions.push_back(x.defined() ? x.version() : 0);
+  r->shape = y.shape();
+  y.impl()->recipe = std::move(r);
+  return y;
+}
+
 // ---------------------------------------------------------------- custom ops
 std::vector<Tensor> CustomOp::operator()(const std::vector<Tensor>& inputs) const {
   const CustomOp& op = *this;

@@ -124,6 +124,7 @@ Tensor Node::unpack(int slot) {
     impl->output_index = s.output_index;
     return Tensor(std::move(impl));
   }
+  if (s.tensor.defined() && detail::is_rematerialized(*s.tensor.impl())) return detail::recompute(*s.tensor.impl(), describe());
   if (s.tensor.defined() && s.tensor.version() != s.version)
     throw_error(describe(), ": an input of shape ", s.tensor.shape(),
                 " saved for backward was modified in place (version ", s.version, " -> ",
@@ -183,6 +184,10 @@ Tensor make_output(NDArray value, std::shared_ptr<Node>&& fn, int index) {
 
 SavedTensor save_input(const Tensor& in) {
   SavedTensor s;
+  if (in.defined() && in.impl()->recipe) {
+    s.tensor = save_recipe(*in.impl());  // no value: recomputed by unpack
+    return s;
+  }
   s.tensor = in;
   s.version = in.version();
   return s;

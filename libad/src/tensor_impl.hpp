@@ -7,6 +7,10 @@
 
 namespace tnad {
 
+namespace detail {
+struct Recipe;  // rematerialize(): how to recompute a value (functional.cpp)
+}
+
 struct TensorImpl {
   NDArray value;
   bool requires_grad = false;        // leaves: set by the user; non-leaves: grad_fn != null
@@ -15,6 +19,9 @@ struct TensorImpl {
   std::weak_ptr<Node> accumulator;   // leaves: their AccumulateGrad, made on first use
   Tensor grad;                       // accumulated by backward()
   uint64_t version = 0;              // bumped by in-place ops
+  // rematerialize(): set on its result, and on the value-less stand-in that a node saves
+  // in its place (detail::save_input, Node::unpack).
+  std::shared_ptr<const detail::Recipe> recipe;
 };
 
 namespace detail {
@@ -30,6 +37,10 @@ inline ModeState& mode() {
   static thread_local ModeState m;
   return m;
 }
+// The stand-in a node saves for a rematerialized input, and its recomputation.
+bool is_rematerialized(const TensorImpl& impl);
+Tensor save_recipe(const TensorImpl& impl);
+Tensor recompute(const TensorImpl& stand_in, const std::string& who);
 }  // namespace detail
 
 }  // namespace tnad

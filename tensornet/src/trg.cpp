@@ -5,6 +5,7 @@
 
 #include "contract_ops.hpp"
 #include "rg_internal.hpp"
+#include "tnad/autograd.hpp"
 #include "tnad/einsum.hpp"
 #include "tnad/error.hpp"
 #include "tnad/ops.hpp"
@@ -42,6 +43,16 @@ std::pair<Tensor, Tensor> split(const Tensor& M, const Tensor& c, const Truncati
   return {f.U * sq, transpose(f.Vh) * sq};
 }
 
+// f(x), rematerialized (autograd.hpp, RgOptions::rematerialize) when the step's tape is
+// kept: the chi^4 tensors that cost chi^5 or less to make (the half-plaquettes NW and SE,
+// read by the VJP of the chi^6 product and, under second derivatives, by the VJP of that
+// VJP; the permuted copy of T that sublattice B factorizes) are then held by the tape as
+// recipes, not values: 24 MB of about 56 MB per step at chi = 32. Under checkpointing a
+// step's tape lives only while that step is re-run, so the recomputations buy nothing.
+Tensor remat(const FnN& f, const std::vector<Tensor>& x, const RgOptions& o) {
+  return o.rematerialize && o.checkpoint == ChainCheckpoint::none ? rematerialize(f, x) : f(x);
+}
+
 }  // namespace
 
 namespace {
@@ -62,7 +73,12 @@ TrgStep trg_step_ulrd(const Tensor& T, const Tensor& c, const RgOptions& o) {
   // Sublattice A: (u l) x (r d) -> F1_ulk, F3_rdk (north-west and south-east halves).
   auto [A1, A3] = split(reshape(T, Shape{Du * Dl, Dl * Du}), c, t, r.discarded_weight);
   // Sublattice B: (l d) x (r u) -> F2_ldk, F4_ruk (south-west and north-east halves).
-  auto [B2, B4] = split(reshape(permute(T, {1, 3, 2, 0}), Shape{Dl * Du, Dl * Du}), c, t, r.discarded_weight);
+  // Its chi^4 matrix is a permuted copy of T: cheap to recompute, so kept only as a recipe
+  // by the ops that save it (as are the half-plaquettes below; remat()).
+  const Tensor MB = remat(
+      [Dl, Du](const std::vector<Tensor>& x) { return reshape(permute(x[0], {1, 3, 2, 0}), Shape{Dl * Du, Dl * Du}); },
+      {T}, o);
+  auto [B2, B4] = split(MB, c, t, r.discarded_weight);
   const int64_t ka = A1.size(1), kb = B2.size(1);
   const Tensor F1 = reshape(A1, Shape{Du, Dl, ka}), F3 = reshape(A3, Shape{Dl, Du, ka});
   const Tensor F2 = reshape(B2, Shape{Dl, Du, kb}), F4 = reshape(B4, Shape{Dl, Du, kb});
@@ -75,8 +91,10 @@ TrgStep trg_step_ulrd(const Tensor& T, const Tensor& c, const RgOptions& o) {
   // each writing one slice, with only the chi^3 factors permuted — and likewise in every
   // VJP of the halves. (With T in uldr order the two halves would need opposite orders of
   // (w y), and a chi^4 permutation each, plus one per cotangent in every backward.)
-  const Tensor NW = einsum("xwa,xyb->bawy", {F3, F2}, rg_detail::fixed_path());
-  const Tensor SE = einsum("yzc,zwd->wycd", {F1, F4}, rg_detail::fixed_path());
+  const Tensor NW = remat(
+      [](const std::vector<Tensor>& f) { return einsum("xwa,xyb->bawy", f, rg_detail::fixed_path()); }, {F3, F2}, o);
+  const Tensor SE = remat(
+      [](const std::vector<Tensor>& f) { return einsum("yzc,zwd->wycd", f, rg_detail::fixed_path()); }, {F1, F4}, o);
   const std::vector<int> l_nw = {5, 4, 0, 2}, l_se = {0, 2, 6, 7}, l_t = {5, 4, 6, 7};
   // Re-run inside a checkpointed backward only for the VJP: the chi^6 product is recorded
   // without computing it (its VJP reads only the halves).

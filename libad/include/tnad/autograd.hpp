@@ -42,6 +42,16 @@ std::pair<Tensor, Tensor> hvp(const Fn& f, const Tensor& x, const Tensor& v);
 std::vector<Tensor> checkpoint(const MultiFn& f, const std::vector<Tensor>& inputs);
 Tensor checkpoint(const Fn& f, const Tensor& x);
 
+// y = f(inputs), rematerialized instead of kept for backward: an op that saves y for its
+// VJP keeps f and the inputs rather than y's value, and recomputes y when that VJP runs
+// (recorded under create_graph, and rematerializable again there). Selective
+// checkpointing for a cheap producer of a large tensor that its consumers save: TRG's
+// chi^5 half-plaquettes, read by the VJPs of the chi^6 product and of its VJP. Memory per
+// saving consumer drops from y's size to nothing (the inputs are held anyway); time grows
+// by one f per VJP that reads y. f must be deterministic; an input modified in place
+// before the recomputation is an error.
+Tensor rematerialize(const FnN& f, const std::vector<Tensor>& inputs);
+
 // A user-defined op, without touching the library (like torch.autograd.Function):
 // compute works on values; vjp gets the op's inputs and outputs as tensors and the
 // gradients of the outputs (undefined = zero), and returns one gradient per input.
