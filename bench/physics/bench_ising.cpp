@@ -4,7 +4,7 @@
 //   bench_ising [--method trg|hotrg] [--chi N] [--steps N] [--order 0|1|2]
 //               [--svd full|sylvester|randomized] [--checkpoint none|every_step|sqrt]
 //               [--second-order automatic|reverse_over_reverse|reverse_over_forward]
-//               [--keep-multiplets 0|1] [--oversampling P] [--power-iterations Q]
+//               [--keep-multiplets 0|1] [--oversampling P] [--power-iterations Q] [--remat 0|1]
 //               [--beta B]... [--repeat R]
 //
 // Prints per beta: seconds (best of R), ln Z, u, C and their errors against Onsager,
@@ -72,6 +72,10 @@ int main(int argc, char** argv) {
         else if (m == "reverse_over_reverse") o.second_order = SecondOrder::reverse_over_reverse;
         else if (m == "reverse_over_forward") o.second_order = SecondOrder::reverse_over_forward;
         else throw_error("bench_ising: --second-order automatic|reverse_over_reverse|reverse_over_forward, got ", m);
+      } else if (a == "--remat") {
+        const std::string m = next();
+        if (m != "0" && m != "1") throw_error("bench_ising: --remat 0|1, got ", m);
+        o.rg.rematerialize = m == "1";
       } else if (a == "--checkpoint") {
         std::string m = next();
         if (m == "none") o.rg.checkpoint = ChainCheckpoint::none;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The headline comparison of issue #6: ln Z + u + C at chi = 32, 20 RG steps, beta = 0.40,
-# tnad (randomized SVD, per-step checkpointing) against the PyTorch peer (torch_trg.py),
-# TNAD_BENCH_PAIRS (default 5) interleaved pairs, one process each: both vary from run
-# to run on a shared machine (the peer by +-20% in time and 7-12 GB in peak RSS here), so
-# the per-pair ratios are reported with their median and range. run.sh ends with it.
+# tnad (randomized SVD; per-step checkpointing, and no checkpointing with the step's cheap
+# chi^4 tensors rematerialized) against the PyTorch peer (torch_trg.py), TNAD_BENCH_PAIRS
+# (default 5) interleaved rounds, one process each: both vary from run to run on a shared
+# machine (the peer runs in two modes here, ~35 s / 11 GB and ~28 s / 7 GB, with identical
+# results), so the per-round ratios are reported with their median and range. run.sh ends
+# with it.
 #
 #   bench/physics/pairs.sh [BUILD_DIR] [OUT_DIR]
 set -euo pipefail
@@ -13,24 +15,27 @@ if [ -n "${TNAD_BENCH_QUICK:-}" ]; then pairs=0; fi  # the smoke run skips it
 : > "$out/pairs.jsonl"
 for i in $(seq 1 "$pairs"); do
   /usr/bin/python3 "$here/torch_trg.py" --chi 32 --steps 20 --order 2 --beta 0.40 | sed 's/^/torch /' >> "$out/pairs.jsonl"
-  "$bin" --chi 32 --steps 20 --order 2 --svd randomized --checkpoint every_step --beta 0.40 | sed 's/^/tnad /' >> "$out/pairs.jsonl"
+  for cp in every_step none; do
+    "$bin" --chi 32 --steps 20 --order 2 --svd randomized --checkpoint $cp --beta 0.40 | sed "s/^/tnad_$cp /" >> "$out/pairs.jsonl"
+  done
 done
 /usr/bin/python3 - "$out/pairs.jsonl" <<'PY'
 import json, statistics, sys
 rows = [l.split(" ", 1) for l in open(sys.argv[1]) if l.strip()]
 pt = [json.loads(r[1]) for r in rows if r[0] == "torch"]
-tn = [json.loads(r[1]) for r in rows if r[0] == "tnad"]
 if not pt:
     sys.exit(0)
 GB = 1 / 2**30
-print(f"\n(4) headline, chi 32, 20 steps, lnZ+u+C, {len(pt)} interleaved pairs (tnad: randomized SVD, per-step checkpointing)")
-print(f"{'pair':>4} | {'torch s':>8} {'RSS GB':>7} | {'tnad s':>7} {'RSS GB':>7} | time ratio  RSS ratio")
-tr, mr = [], []
-for i, (p, t) in enumerate(zip(pt, tn)):
-    tr.append(p["seconds"] / t["seconds"])
-    mr.append(p["peak_rss_bytes"] / t["peak_rss_bytes"])
-    print(f"{i + 1:>4} | {p['seconds']:8.2f} {p['peak_rss_bytes']*GB:7.2f} | {t['seconds']:7.2f} {t['peak_rss_bytes']*GB:7.2f} | "
-          f"{tr[-1]:9.2f}x {mr[-1]:9.1f}x")
-print(f"median time ratio {statistics.median(tr):.2f}x (range {min(tr):.2f}-{max(tr):.2f}), "
-      f"median RSS ratio {statistics.median(mr):.1f}x (range {min(mr):.1f}-{max(mr):.1f})")
+for cp, what in (("every_step", "per-step checkpointing"), ("none", "no checkpointing, rematerialized")):
+    tn = [json.loads(r[1]) for r in rows if r[0] == "tnad_" + cp]
+    print(f"\n(4) headline, chi 32, 20 steps, lnZ+u+C, {len(pt)} interleaved rounds (tnad: randomized SVD, {what})")
+    print(f"{'pair':>4} | {'torch s':>8} {'RSS GB':>7} | {'tnad s':>7} {'RSS GB':>7} | time ratio  RSS ratio")
+    tr, mr = [], []
+    for i, (p, t) in enumerate(zip(pt, tn)):
+        tr.append(p["seconds"] / t["seconds"])
+        mr.append(p["peak_rss_bytes"] / t["peak_rss_bytes"])
+        print(f"{i + 1:>4} | {p['seconds']:8.2f} {p['peak_rss_bytes']*GB:7.2f} | {t['seconds']:7.2f} {t['peak_rss_bytes']*GB:7.2f} | "
+              f"{tr[-1]:9.2f}x {mr[-1]:9.1f}x")
+    print(f"median time ratio {statistics.median(tr):.2f}x (range {min(tr):.2f}-{max(tr):.2f}), "
+          f"median RSS ratio {statistics.median(mr):.1f}x (range {min(mr):.1f}-{max(mr):.1f})")
 PY
