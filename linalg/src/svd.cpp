@@ -12,6 +12,7 @@
 #include "kernels.hpp"
 #include "spectral.hpp"
 #include "tensor_util.hpp"
+#include "tnad/autograd.hpp"
 #include "tnad/nd.hpp"
 #include "tnad/op.hpp"
 #include "tnad/ops.hpp"
@@ -233,9 +234,14 @@ Tensor svd_truncated_backward(const Tensor& A, const Tensor& U, const Tensor& S,
   if (PVgVh.defined()) R = plus(R, project_out(mm(A, PVgVh, false, true), U));
   const Tensor X = shifted_gram_solve_op(A, U, Vh, S, R, defl, sc);
   const Tensor Yh = scale_rows(plus(PVgVh, transpose(perp_t_times(A, U, Vh, X))), inverse_values(S, scale, deg));
-  // Abar = U Gamma Vh + X Vh + U Y^T = [U, X] [Gamma Vh + Y^T; Vh]: one m x n product
+  // Abar = U Gamma Vh + X Vh + U Y^T = [U, X] [Gamma Vh + Y^T; Vh]: one m x n product.
+  // Its factors are copies of what the recorded backward keeps anyway: rematerialized
+  // (recomputed by the second backward) rather than kept twice.
   const Tensor top = p.Gamma.defined() ? mm(p.Gamma, Vh) + Yh : Yh;
-  return mm(concatenate({U, X}, -1), concatenate({top, Vh}, -2));
+  const auto cat = [](int64_t axis) {
+    return [axis](const std::vector<Tensor>& t) { return concatenate({t[0], t[1]}, axis); };
+  };
+  return mm(rematerialize(cat(-1), {U, X}), rematerialize(cat(-2), {top, Vh}));
 }
 
 }  // namespace
