@@ -167,9 +167,13 @@ struct Recipe {
   std::vector<Tensor> inputs;
   std::vector<uint64_t> versions;  // of the inputs when y was computed
   Shape shape;                     // y's
+  uint64_t version = 0;            // y's: once y is modified in place, the recipe no longer makes it
 };
 
 bool is_rematerialized(const TensorImpl& impl) { return impl.recipe && !impl.value.defined(); }
+bool saves_as_recipe(const TensorImpl& impl) {
+  return impl.recipe && impl.value.defined() && impl.version == impl.recipe->version;
+}
 
 Tensor save_recipe(const TensorImpl& impl) {
   auto stand_in = std::allocate_shared<TensorImpl>(PoolAllocator<TensorImpl>());
@@ -202,6 +206,7 @@ Tensor rematerialize(const FnN& f, const std::vector<Tensor>& inputs) {
   r->inputs = inputs;
   for (const Tensor& x : inputs) r->versions.push_back(x.defined() ? x.version() : 0);
   r->shape = y.shape();
+  r->version = y.version();
   y.impl()->recipe = std::move(r);
   return y;
 }

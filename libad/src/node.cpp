@@ -184,7 +184,7 @@ Tensor make_output(NDArray value, std::shared_ptr<Node>&& fn, int index) {
 
 SavedTensor save_input(const Tensor& in) {
   SavedTensor s;
-  if (in.defined() && in.impl()->recipe) {
+  if (in.defined() && saves_as_recipe(*in.impl())) {
     s.tensor = save_recipe(*in.impl());  // no value: recomputed by unpack
     return s;
   }

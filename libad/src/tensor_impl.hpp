@@ -39,6 +39,7 @@ inline ModeState& mode() {
 }
 // The stand-in a node saves for a rematerialized input, and its recomputation.
 bool is_rematerialized(const TensorImpl& impl);
+bool saves_as_recipe(const TensorImpl& impl);  // a rematerialize() result, not modified since
 Tensor save_recipe(const TensorImpl& impl);
 Tensor recompute(const TensorImpl& stand_in, const std::string& who);
 }  // namespace detail
