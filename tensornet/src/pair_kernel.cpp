@@ -480,10 +480,7 @@ NDArray contract_pair_values(const NDArray& a_in, const std::vector<int>& la,
         const int64_t lo = nbatch * id / nt, hi = nbatch * (id + 1) / nt;
         for (int64_t bi = lo; bi < hi; ++bi) run(bi, dst, true, true);
       }
-      for (const NDArray& q : parts) {
-        const double* x = q.data();
-        for (int64_t i = 0; i < t.numel(); ++i) pt[i] += x[i];
-      }
+      for (const NDArray& q : parts) nd::add_into(t, q);
     }
   } else if (work <= 4096.0) {
     const bool par = work * double(nbatch) > 65536.0 && nbatch > 1;

@@ -53,10 +53,6 @@ Tensor remat(const FnN& f, const std::vector<Tensor>& x, const RgOptions& o) {
   return o.rematerialize && o.checkpoint == ChainCheckpoint::none ? rematerialize(f, x) : f(x);
 }
 
-}  // namespace
-
-namespace {
-
 // The chain keeps T in the order (u l r d), not (u l d r): then both half-plaquettes come
 // out of their GEMMs in the layouts the chi^6 product reads, and no chi^4 tensor is
 // permuted except T itself for sublattice B (see below).
