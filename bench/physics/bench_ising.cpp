@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "tnad/einsum.hpp"
-#include "tnad/error.hpp"
-#include "tnad/ising_thermo.hpp"
-#include "tnad/memory.hpp"
-#include "tnad/onsager.hpp"
+#include "tnad/tensornet/einsum.hpp"
+#include "tnad/ad/error.hpp"
+#include "tnad/solvers/ising_thermo.hpp"
+#include "tnad/ad/memory.hpp"
+#include "tnad/solvers/onsager.hpp"
 
 using namespace tnad;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The long physics checks of issue 6 that do not fit in CI (minutes on 2 cores); CI runs
-# the same checks at smaller chi (tests/physics). Each prints PASS/FAIL with its numbers.
+# the same checks at smaller chi (tests/solvers/thermo). Each prints PASS/FAIL with its numbers.
 #
 #   bench/physics/checks.sh [BUILD_DIR] [OUT_DIR]
 #

@@ -5,7 +5,7 @@ custom torch.autograd.Function, differentiated twice for u and C.
 
   /usr/bin/python3 bench/physics/torch_trg.py --chi 32 --steps 20 --order 2 --beta 0.4
 
-Same network, conventions and truncation as tnad's trg (tensornet/include/tnad/trg.hpp):
+Same network, conventions and truncation as tnad's trg (tensornet/include/tnad/tensornet/trg.hpp):
 site tensor from the eigen-split bond weight, per-step Frobenius normalization accumulated
 into ln Z / N, full SVD of the chi^2 x chi^2 matrices cut to chi (relative cutoff 1e-12,
 multiplets kept whole), the torus trace at the end. One JSON line per beta: seconds, ln Z,

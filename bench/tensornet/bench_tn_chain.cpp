@@ -6,11 +6,11 @@
 // chi = 128, d = 4 (T = 4 S: the n S term dominates and sqrt pays off).
 #include <benchmark/benchmark.h>
 
-#include "tnad/autograd.hpp"
-#include "tnad/chain.hpp"
-#include "tnad/einsum.hpp"
-#include "tnad/memory.hpp"
-#include "tnad/ops.hpp"
+#include "tnad/ad/autograd.hpp"
+#include "tnad/tensornet/chain.hpp"
+#include "tnad/tensornet/einsum.hpp"
+#include "tnad/ad/memory.hpp"
+#include "tnad/ad/ops.hpp"
 
 using namespace tnad;
 

@@ -7,10 +7,10 @@
 
 #include <cmath>
 
-#include "tnad/autograd.hpp"
-#include "tnad/contract_path.hpp"
-#include "tnad/einsum.hpp"
-#include "tnad/ops.hpp"
+#include "tnad/ad/autograd.hpp"
+#include "tnad/tensornet/contract_path.hpp"
+#include "tnad/tensornet/einsum.hpp"
+#include "tnad/ad/ops.hpp"
 
 using namespace tnad;
 

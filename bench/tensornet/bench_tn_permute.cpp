@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "tnad/nd.hpp"
+#include "tnad/ad/nd.hpp"
 
 using namespace tnad;
 

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <functional>
 
-#include "kernels.hpp"
-#include "tensor_util.hpp"
+#include "lapack/kernels.hpp"
+#include "common/tensor_util.hpp"
 #include "tnad/linalg.hpp"
-#include "tnad/nd.hpp"
-#include "tnad/ops.hpp"
+#include "tnad/ad/nd.hpp"
+#include "tnad/ad/ops.hpp"
 
 namespace tnad {
 namespace {

@@ -1,7 +1,7 @@
-#include "tnad/tensornet_op_table.hpp"
+#include "tnad/tensornet/op_table.hpp"
 
-#include "tnad/einsum.hpp"
-#include "tnad/ncon.hpp"
+#include "tnad/tensornet/einsum.hpp"
+#include "tnad/tensornet/ncon.hpp"
 
 namespace tnad {
 

@@ -1,8 +1,8 @@
 #include "op_table_check.hpp"
 
-#include "tnad/autograd.hpp"
-#include "tnad/error.hpp"
-#include "tnad/gradcheck.hpp"
+#include "tnad/ad/autograd.hpp"
+#include "tnad/ad/error.hpp"
+#include "tnad/ad/gradcheck.hpp"
 
 namespace tnad::testing {
 

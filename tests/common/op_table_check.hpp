@@ -2,7 +2,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
-#include "tnad/op_info.hpp"
+#include "tnad/ad/op_info.hpp"
 
 namespace tnad::testing {
 

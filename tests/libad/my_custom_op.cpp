@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "tnad/nd.hpp"
-#include "tnad/ops.hpp"
+#include "tnad/ad/nd.hpp"
+#include "tnad/ad/ops.hpp"
 
 namespace user {
 

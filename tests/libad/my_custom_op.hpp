@@ -1,5 +1,5 @@
 #pragma once
-#include "tnad/autograd.hpp"
+#include "tnad/ad/autograd.hpp"
 
 namespace user {
 tnad::Tensor softplus(const tnad::Tensor& x);

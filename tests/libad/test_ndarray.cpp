@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "tnad/ad.hpp"
-#include "tnad/memory.hpp"
+#include "tnad/ad/memory.hpp"
 
 using namespace tnad;
 

@@ -4,7 +4,7 @@
 
 #include "op_table_check.hpp"
 #include "tnad/ad.hpp"
-#include "tnad/op_info.hpp"
+#include "tnad/ad/op_info.hpp"
 
 using namespace tnad;
 

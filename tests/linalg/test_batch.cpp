@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include "la_test_util.hpp"
+#include "tnad/ad/checkpoint.hpp"
 
 using namespace tnad;
 using namespace la_test;

@@ -7,8 +7,9 @@
 #include <cstdio>
 #include <memory>
 
-#include "kernels.hpp"  // linalg/src: the Sylvester CG, tested directly below
+#include "lapack/kernels.hpp"  // linalg/src: the Sylvester CG, tested directly below
 #include "la_test_util.hpp"
+#include "tnad/ad/forward.hpp"
 
 using namespace tnad;
 using namespace la_test;

@@ -1,12 +1,15 @@
-// Umbrella header of tnad::ad — NDArray, Tensor, ops, autograd, gradcheck.
+// Umbrella header of tnad::ad — NDArray, Tensor, ops, the engine (grad), forward mode,
+// checkpointing, custom ops, gradcheck.
 #pragma once
-#include "tnad/autograd.hpp"
-#include "tnad/error.hpp"
-#include "tnad/gradcheck.hpp"
-#include "tnad/memory.hpp"
-#include "tnad/nd.hpp"
-#include "tnad/ndarray.hpp"
-#include "tnad/op.hpp"
-#include "tnad/ops.hpp"
-#include "tnad/tensor.hpp"
-#include "tnad/version.hpp"
+#include "tnad/ad/autograd.hpp"
+#include "tnad/ad/checkpoint.hpp"
+#include "tnad/ad/error.hpp"
+#include "tnad/ad/forward.hpp"
+#include "tnad/ad/gradcheck.hpp"
+#include "tnad/ad/memory.hpp"
+#include "tnad/ad/nd.hpp"
+#include "tnad/ad/ndarray.hpp"
+#include "tnad/ad/op.hpp"
+#include "tnad/ad/ops.hpp"
+#include "tnad/ad/tensor.hpp"
+#include "tnad/ad/version.hpp"

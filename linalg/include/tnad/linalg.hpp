@@ -1,16 +1,16 @@
 // Umbrella header of tnad::linalg — differentiable LAPACK-backed linear algebra:
 // svd / svd_truncated (svd.hpp), eigh (eigh.hpp), qr / lq (qr.hpp),
 // cholesky / solve / solve_triangular / inv / det / slogdet (solve.hpp),
-// degeneracy regularisation settings (linalg_options.hpp).
+// degeneracy regularisation settings (linalg/options.hpp).
 #pragma once
 #include <vector>
 
-#include "tnad/eigh.hpp"
-#include "tnad/linalg_options.hpp"
-#include "tnad/op_info.hpp"
-#include "tnad/qr.hpp"
-#include "tnad/solve.hpp"
-#include "tnad/svd.hpp"
+#include "tnad/linalg/eigh.hpp"
+#include "tnad/linalg/options.hpp"
+#include "tnad/ad/op_info.hpp"
+#include "tnad/linalg/qr.hpp"
+#include "tnad/linalg/solve.hpp"
+#include "tnad/linalg/svd.hpp"
 
 namespace tnad {
 

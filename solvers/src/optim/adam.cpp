@@ -1,7 +1,7 @@
 #include <cmath>
 
 #include "methods.hpp"
-#include "tnad/error.hpp"
+#include "tnad/ad/error.hpp"
 
 namespace tnad::optim::detail {
 

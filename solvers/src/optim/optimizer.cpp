@@ -2,7 +2,7 @@
 #include <sstream>
 
 #include "methods.hpp"
-#include "tnad/error.hpp"
+#include "tnad/ad/error.hpp"
 
 namespace tnad::optim {
 

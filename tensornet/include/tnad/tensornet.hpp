@@ -1,8 +1,11 @@
-// Umbrella header of tnad::tensornet — contractions (einsum, tensordot, ncon, contract_path),
-// checkpointed chains, and the layer's op table. Algorithms add their headers here.
+// Umbrella header of tnad::tensornet — contractions (einsum, tensordot, ncon,
+// contract_path), checkpointed chains, real-space RG (TRG, HOTRG) and the layer's op table.
 #pragma once
-#include "tnad/chain.hpp"
-#include "tnad/contract_path.hpp"
-#include "tnad/einsum.hpp"
-#include "tnad/ncon.hpp"
-#include "tnad/tensornet_op_table.hpp"
+#include "tnad/tensornet/chain.hpp"
+#include "tnad/tensornet/contract_path.hpp"
+#include "tnad/tensornet/einsum.hpp"
+#include "tnad/tensornet/hotrg.hpp"
+#include "tnad/tensornet/ncon.hpp"
+#include "tnad/tensornet/op_table.hpp"
+#include "tnad/tensornet/rg.hpp"
+#include "tnad/tensornet/trg.hpp"

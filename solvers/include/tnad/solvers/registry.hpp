@@ -2,9 +2,10 @@
 // build them. `tnad jobs` lists it; config validation (config.hpp) checks [job] against
 // the chosen entry's schema.
 //
-// ---- How to add a job (one file + one registration line)
+// ---- How to add a job (one file; no line to add elsewhere)
 //
-// 1. Write solvers/src/jobs/<name>.cpp (picked up by the CMake glob) defining
+// 1. Write solvers/src/<concept>/<name>_job.cpp (the concept folder it belongs to:
+//    thermo/, ground_state/, optim/ ...) defining `JobType <name>_job_type()`:
 //
 //      namespace tnad::runs {
 //      JobType ising_thermo_job_type() {
@@ -12,8 +13,8 @@
 //        t.name = "ising-thermo";
 //        t.summary = "ln Z, energy and specific heat of the 2D Ising model by TRG";
 //        t.params = {
-//            Param::floats("T", {2.0, 2.269, 2.5}, "temperatures").required(),
-//            Param::integer("chi", 16, "bond dimension kept by TRG").at_least(2),
+//            Param::floats("beta", {}, "inverse temperatures"),
+//            Param::integer("chi", 16, "bond dimension kept by TRG").at_least(1),
 //            ...};
 //        t.uses_optimizer = false;  // true: [optimizer] is validated and passed on
 //        t.make = [](const Config& c) { return std::make_unique<IsingThermo>(c); };
@@ -21,16 +22,16 @@
 //      }
 //      }
 //
-//    The job class derives from Job (job.hpp), or from OptimizationJob for variational
-//    jobs (then it only writes initial_point() and evaluate()). Read parameters with
-//    c.job.number("chi") etc.; reject bad combinations with c.job.fail("chi", "...") so the
-//    error names the file and line. save_state/load_state must capture everything the
-//    remaining steps depend on: the resume test compares resumed and uninterrupted runs
-//    bit for bit.
-// 2. Register it: add `JobType ising_thermo_job_type();` and one line in the list in
-//    solvers/src/registry.cpp.
-// 3. Add data/configs/<name>*.toml (embedded into `tnad example`, run by the CLI tests) and
-//    describe any new /results datasets in docs/files.md.
+//    CMake finds the file by its name and adds it to the registry (solvers/CMakeLists.txt
+//    generates the list), so nothing else needs an edit. The job class derives from Job
+//    (job.hpp), or from OptimizationJob for variational jobs (then it only writes
+//    initial_point() and evaluate()). Read parameters with c.job.number("chi") etc.;
+//    reject bad combinations with c.job.fail("chi", "...") so the error names the file and
+//    line. save_state/load_state must capture everything the remaining steps depend on: the
+//    resume test compares resumed and uninterrupted runs bit for bit.
+// 2. Add data/configs/<name>*.toml (embedded into `tnad example`, run by the CLI tests).
+// 3. Describe its /history and /results datasets in docs/files.md.
+// 4. Test it in tests/solvers/<concept>/.
 #pragma once
 #include <functional>
 #include <memory>

@@ -12,9 +12,9 @@
 #include <functional>
 #include <vector>
 
-#include "tnad/shape.hpp"
+#include "tnad/ad/shape.hpp"
 #include "tnad/solvers/optim.hpp"
-#include "tnad/tensor.hpp"
+#include "tnad/ad/tensor.hpp"
 
 namespace tnad {
 

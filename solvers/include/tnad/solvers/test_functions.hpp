@@ -12,8 +12,8 @@
 #include <cstdint>
 #include <random>
 
-#include "tnad/ndarray.hpp"
-#include "tnad/tensor.hpp"
+#include "tnad/ad/ndarray.hpp"
+#include "tnad/ad/tensor.hpp"
 
 namespace tnad::testfn {
 

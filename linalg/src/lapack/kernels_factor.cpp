@@ -1,0 +1,111 @@
+// eigh, QR and Cholesky kernels (LAPACK on the row-major buffer; see kernels.hpp).
+#include <lapacke.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "lapack/kernels.hpp"
+
+namespace tnad::linalg_detail {
+
+namespace {
+// (A + A^T)/2 of one row-major n x n matrix: symmetric, so row- and column-major agree.
+void symmetrized(const double* a, int64_t n, double* out) {
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < n; ++c) out[r * n + c] = 0.5 * (a[r * n + c] + a[c * n + r]);
+}
+}  // namespace
+
+EighFactors eigh_factors(const NDArray& A, bool vectors, const char* op) {
+  const MatrixBatch b = matrix_batch(A, op);
+  require_square(b, A, op);
+  require_finite(A, op);
+  const int64_t n = b.n;
+  EighFactors f;
+  f.w = NDArray::empty(with_vector(b.batch, n));
+  if (vectors) f.V = NDArray::empty(A.shape());
+  const double* a = A.data();
+  double* w = f.w.mutable_data();
+  double* v = vectors ? f.V.mutable_data() : nullptr;
+  const char job = vectors ? 'V' : 'N';
+  for_each_matrix(b.count, 4 * n * n * n, [&](int64_t i) {
+    std::vector<double> work(n * n);
+    symmetrized(a + i * n * n, n, work.data());
+    double* wi = w + i * n;
+    int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, 'L', int(n), work.data(), int(n), wi);
+    if (info > 0) {  // divide and conquer failed: retry with the QL/QR iteration
+      symmetrized(a + i * n * n, n, work.data());
+      info = LAPACKE_dsyev(LAPACK_COL_MAJOR, job, 'L', int(n), work.data(), int(n), wi);
+      if (info > 0) lapack_error(op, "dsyev", info, i, A.shape(), "the eigensolver did not converge");
+    }
+    if (info < 0) lapack_error(op, "dsyevd", info, i, A.shape(), "illegal argument");
+    if (vectors) {
+      // Column-major eigenvectors: vector j is work[j*n .. j*n+n); V[r][j] = work[j*n + r].
+      double* Vi = v + i * n * n;
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t j = 0; j < n; ++j) Vi[r * n + j] = work[j * n + r];
+      fix_signs(Vi, n, n, n, nullptr, 0);
+    }
+  });
+  return f;
+}
+
+QrFactors qr_factors(const NDArray& A, const char* op) {
+  const MatrixBatch b = matrix_batch(A, op);
+  require_finite(A, op);
+  const int64_t m = b.m, n = b.n, K = std::min(m, n);
+  QrFactors f{NDArray::empty(with_matrix(b.batch, m, K)), NDArray::empty(with_matrix(b.batch, K, n))};
+  const double* a = A.data();
+  double* q = f.Q.mutable_data();
+  double* rr = f.R.mutable_data();
+  for_each_matrix(b.count, 2 * m * n * K, [&](int64_t i) {
+    // LAPACK sees A^T (n x m, ld n). Its LQ, A^T = L' Q', is A's QR: A = Q'^T L'^T.
+    std::vector<double> work(a + i * m * n, a + (i + 1) * m * n), tau(K);
+    int info = LAPACKE_dgelqf(LAPACK_COL_MAJOR, int(n), int(m), work.data(), int(n), tau.data());
+    if (info != 0) lapack_error(op, "dgelqf", info, i, A.shape(), "illegal argument");
+    // R = L'^T: R[r][c] = L'(c, r) = work[c + r*n] for c >= r, i.e. the row-major upper part.
+    double* Ri = rr + i * K * n;
+    for (int64_t r = 0; r < K; ++r)
+      for (int64_t c = 0; c < n; ++c) Ri[r * n + c] = c >= r ? work[r * n + c] : 0.0;
+    // Q' (K x m) from the top K rows of the reflectors; as a row-major m x K buffer it is Q.
+    double* Qi = q + i * m * K;
+    for (int64_t c = 0; c < m; ++c)
+      for (int64_t r = 0; r < K; ++r) Qi[c * K + r] = work[c * n + r];
+    info = LAPACKE_dorglq(LAPACK_COL_MAJOR, int(K), int(m), int(K), Qi, int(K), tau.data());
+    if (info != 0) lapack_error(op, "dorglq", info, i, A.shape(), "illegal argument");
+    // diag(R) >= 0: flip row r of R and column r of Q together.
+    for (int64_t r = 0; r < K; ++r) {
+      if (Ri[r * n + r] >= 0.0) continue;
+      for (int64_t c = r; c < n; ++c) Ri[r * n + c] = -Ri[r * n + c];
+      for (int64_t row = 0; row < m; ++row) Qi[row * K + r] = -Qi[row * K + r];
+    }
+  });
+  return f;
+}
+
+NDArray cholesky_factor(const NDArray& A, const char* op) {
+  const MatrixBatch b = matrix_batch(A, op);
+  require_square(b, A, op);
+  require_finite(A, op);
+  const int64_t n = b.n;
+  NDArray L = NDArray::empty(A.shape());
+  const double* a = A.data();
+  double* l = L.mutable_data();
+  for_each_matrix(b.count, n * n * n / 3, [&](int64_t i) {
+    double* Li = l + i * n * n;
+    symmetrized(a + i * n * n, n, Li);
+    // Column-major 'U' is the row-major lower triangle: A = U'^T U' = L L^T with L = U'^T.
+    const int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', int(n), Li, int(n));
+    if (info > 0)
+      throw_error(op, ": matrix ", i, " of input ", A.shape(),
+                  " is not positive definite (LAPACK dpotrf info = ", info, ": leading minor of order ",
+                  info, " is not positive)");
+    if (info < 0) lapack_error(op, "dpotrf", info, i, A.shape(), "illegal argument");
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = r + 1; c < n; ++c) Li[r * n + c] = 0.0;
+  });
+  return L;
+}
+
+}  // namespace tnad::linalg_detail

@@ -1,0 +1,350 @@
+#include "tnad/solvers/run.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "runs/internal.hpp"
+#include "runs/progress.hpp"
+#include "runs/run_file.hpp"
+#include "tnad/ad/error.hpp"
+#include "tnad/solvers/h5.hpp"
+#include "tnad/solvers/registry.hpp"
+#include "tnad/ad/version.hpp"
+
+namespace tnad::runs {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------- signals
+
+namespace {
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_signal(int s) { g_signal = s; }
+}  // namespace
+
+void install_signal_handlers() {
+  static bool installed = false;
+  if (installed) return;
+  installed = true;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  // One-shot: a second Ctrl-C kills at once (the file on disk is a complete checkpoint).
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int pending_signal() { return int(g_signal); }
+
+const char* to_string(RunStatus s) {
+  switch (s) {
+    case RunStatus::finished: return "finished";
+    case RunStatus::interrupted: return "interrupted";
+    case RunStatus::failed: return "failed";
+  }
+  return "?";
+}
+
+std::string default_output(const Config& c) {
+  const std::string& f = c.output.string("file");
+  if (!f.empty()) return f;
+  std::string name = c.file;
+  if (name.rfind("builtin:", 0) == 0) name = name.substr(8);
+  return fs::path(name).stem().string() + ".h5";
+}
+
+// ---------------------------------------------------------------- History
+
+void History::append(int64_t step, double seconds, const StepRecord& r) {
+  const std::size_t n = steps.size();
+  steps.push_back(step);
+  this->seconds.push_back(seconds);
+  std::vector<bool> seen(columns.size(), false);
+  for (const auto& [name, v] : r.values) {
+    std::size_t k = 0;
+    while (k < columns.size() && columns[k].first != name) ++k;
+    if (k == columns.size()) {  // a new column: earlier rows did not have it
+      columns.emplace_back(name, std::vector<double>(n, std::nan("")));
+      seen.push_back(false);
+    }
+    columns[k].second.push_back(v);
+    seen[k] = true;
+  }
+  for (std::size_t k = 0; k < columns.size(); ++k)
+    if (!seen[k]) columns[k].second.push_back(std::nan(""));
+}
+
+void History::write(Group& g) const {
+  auto ext = [](Dataset d) { d.extendible = true; return d; };
+  g.put("step", ext(Dataset::of(steps)));
+  g.put("seconds", ext(Dataset::of(seconds)));
+  for (const auto& [name, v] : columns) g.put(name, ext(Dataset::of(v)));
+  // display order of the columns (HDF5 lists names alphabetically)
+  std::string order;
+  for (const auto& [name, v] : columns) order += (order.empty() ? "" : ",") + name;
+  g.set("columns", order);
+}
+
+History History::read(const Group& g) {
+  History h;
+  h.steps = g.dataset("step").ints(g.path() + "/step");
+  h.seconds = g.doubles("seconds");
+  std::vector<std::string> names;
+  std::stringstream ss(g.attr_string_or("columns", ""));
+  for (std::string s; std::getline(ss, s, ',');)
+    if (!s.empty()) names.push_back(s);
+  for (const auto& [name, d] : g.datasets)
+    if (name != "step" && name != "seconds" && std::find(names.begin(), names.end(), name) == names.end())
+      names.push_back(name);
+  for (const auto& name : names) {
+    auto v = g.doubles(name);
+    if (v.size() != h.steps.size())
+      throw_error("history ", g.path(), "/", name, " has ", v.size(), " rows, step has ", h.steps.size());
+    h.columns.emplace_back(name, std::move(v));
+  }
+  if (h.seconds.size() != h.steps.size()) throw_error("history: seconds and step differ in length");
+  for (std::size_t i = 1; i < h.steps.size(); ++i)
+    if (h.steps[i] != h.steps[i - 1] + 1)
+      throw_error("history ", g.path(), "/step is not contiguous at row ", i);
+  return h;
+}
+
+// ---------------------------------------------------------------- file checks
+
+void check_run_file(const Group& root, const std::string& path) {
+  if (!root.has_attr("format"))
+    throw_error(path, ": not a tnad run file (a foreign HDF5 file: no 'format' attribute on /)");
+  const std::string fmt = root.attr_string_or("format", "");
+  if (fmt == "tnad-sweep") throw_error(path, ": is a merged sweep file, not a run file");
+  if (fmt != "tnad-run") throw_error(path, ": not a tnad run file (format '", fmt, "')");
+  int64_t v = root.attr_int("format_version");
+  if (v > kRunFormatVersion)
+    throw_error(path, ": written by a newer tnad (format_version ", v, " > ", kRunFormatVersion, ")");
+  if (!root.has_group("meta")) throw_error(path, ": corrupted run file: no /meta");
+}
+
+std::string digest_hex(const Group& state) {
+  Group copy = state;
+  copy.attrs.erase("digest");
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(copy.digest()));
+  return buf;
+}
+
+// ---------------------------------------------------------------- the driver
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string signal_name(int s) {
+  switch (s) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    default: return "signal " + std::to_string(s);
+  }
+}
+
+}  // namespace
+
+RunOutcome run(const Config& cfg, const RunOptions& o) {
+  const std::string out = o.output.empty() ? default_output(cfg) : o.output;
+  Progress progress(o.quiet, o.label);
+  if (o.handle_signals) install_signal_handlers();
+
+  // ---- the output location must be usable before any work is done
+  std::error_code ec;
+  fs::path parent = fs::path(out).parent_path();
+  if (!parent.empty() && !fs::is_directory(parent, ec)) {
+    fs::create_directories(parent, ec);
+    if (ec) throw_error(out, ": cannot create the output directory '", parent.string(), "': ", ec.message());
+  }
+  if (fs::is_directory(out, ec)) throw_error(out, ": is a directory; give a file name for the output");
+
+  const int threads = o.threads >= 0 ? o.threads : int(cfg.run.integer("threads"));
+  if (threads > 0) omp_set_num_threads(threads);
+
+  std::unique_ptr<Job> job = make_job(cfg);
+
+  Group meta("/meta");
+  History history;
+  bool resumed = false;
+  const bool exists = fs::exists(out, ec);
+  if (exists && !o.resume && !o.overwrite) {
+    std::string what;
+    try {
+      what = " (status: " + read_h5_attrs(out, "/meta").attr_string_or("status", "?") + ")";
+    } catch (const Error&) {
+    }
+    throw_error(out, ": already exists", what, "; use --resume to continue it or --overwrite to replace it");
+  }
+  if (exists && o.resume) {
+    Group file = read_h5(out);
+    check_run_file(file, out);
+    const Group& fm = file.group("meta");
+    if (!file.has_group("state")) {
+      progress.note(out + ": holds no state (" + fm.attr_string_or("status", "?") + " before the first step); starting fresh");
+    } else {
+      const Group& state = file.group("state");
+      if (!state.has_attr("digest") || state.attr_string("digest") != digest_hex(state))
+        throw_error(out, ": corrupted checkpoint: the checksum of /state does not match");
+      const std::string old_text = fm.dataset("config").strings("/meta/config").at(0);
+      Config old = parse_config(old_text, out + ":/meta/config");
+      std::string diff = cfg.trajectory_difference(old);
+      if (!diff.empty())
+        throw_error(out, ": cannot resume: it was made with a different ", diff, " (compare its /meta/config with ",
+                    cfg.file, "); only stopping criteria and threads may change");
+      try {
+        job->load_state(state);
+        history = History::read(file.group("history"));
+      } catch (const Error& e) {
+        throw_error(out, ": cannot resume: ", e.what());
+      }
+      // (a job whose start() reports no row has an empty history until its first step)
+      if (history.steps.empty() ? job->steps() != 0 : history.steps.back() != job->steps())
+        throw_error(out, ": corrupted checkpoint: /history ends at step ",
+                    history.steps.empty() ? -1 : history.steps.back(), ", /state is at step ", job->steps());
+      meta = fm;
+      meta.set("resumes", meta.attrs.count("resumes") ? meta.attr_int("resumes") + 1 : int64_t(1));
+      resumed = true;
+      if (!job->stop_reason().empty() && fm.attr_string_or("status", "") == "finished") {
+        progress.note(out + ": already finished (" + job->stop_reason() + ") at step " +
+                      std::to_string(job->steps()) + "; nothing to do");
+        RunOutcome r;
+        r.output = out;
+        r.stop_reason = job->stop_reason();
+        r.steps = job->steps();
+        r.already_done = true;
+        return r;
+      }
+    }
+  } else if (!exists && o.resume) {
+    progress.note(out + ": no checkpoint yet; starting fresh");
+  }
+
+  // ---- /meta
+  meta.set("tnad_version", tnad::version());
+  meta.set("git_revision", tnad::git_revision());
+  meta.set("host", host_name());
+  meta.set("threads", int64_t(omp_get_max_threads()));
+  meta.set("job", cfg.job_type);
+  meta.set("config_file", cfg.file);
+  meta.set("command", o.command);
+  if (!resumed) {
+    meta.set("start_time", utc_now());
+    meta.set("resumes", int64_t(0));
+  }
+  meta.set("end_time", "");
+  meta.set("error", "");
+  meta.put("config", Dataset::scalar(cfg.effective_toml()));
+  meta.put("config_input", Dataset::scalar(cfg.text));
+  if (!o.task.attrs.empty() || !o.task.groups.empty()) {
+    Group t = o.task;
+    meta.groups["task"] = t;
+  }
+
+  bool have_state = resumed;
+  auto write = [&](const std::string& status, bool with_results) {
+    meta.set("status", status);
+    meta.set("updated_time", utc_now());
+    if (status != "running") meta.set("end_time", utc_now());
+    Group root("/");
+    root.set("format", "tnad-run");
+    root.set("format_version", int64_t(kRunFormatVersion));
+    root.groups["meta"] = meta;
+    history.write(root.group("history"));
+    if (have_state) {
+      Group& st = root.group("state");
+      st.set("step", job->steps());
+      job->save_state(st);
+      st.set("digest", digest_hex(st));
+    }
+    if (with_results) job->write_results(root.group("results"));
+    write_h5_atomic(out, root);
+  };
+
+  RunOutcome r;
+  r.output = out;
+  auto fail = [&](const std::exception& e) {
+    meta.set("error", e.what());
+    write("failed", false);
+    r.status = RunStatus::failed;
+    r.error = e.what();
+    r.steps = job->steps();
+    progress.end();
+    return r;
+  };
+
+  if (!resumed) {
+    write("starting", false);  // proves the output is writable before any work
+    std::optional<StepRecord> first;
+    auto t0 = std::chrono::steady_clock::now();
+    try {
+      first = job->start();
+    } catch (const std::exception& e) {
+      return fail(e);
+    }
+    have_state = true;
+    if (first) {
+      history.append(job->steps(), seconds_since(t0), *first);
+      progress.step(job->steps(), *first, seconds_since(t0));
+    }
+    write("running", false);
+  } else {
+    progress.note(out + ": resuming at step " + std::to_string(job->steps()));
+    write("running", false);  // records this resume (host, threads, command) at once
+  }
+
+  const int64_t every = cfg.output.integer("checkpoint_every");
+  const double every_s = cfg.output.number("checkpoint_seconds");
+  auto last_write = std::chrono::steady_clock::now();
+  while (true) {
+    std::string reason = job->stop_reason();
+    if (!reason.empty()) {
+      write("finished", true);
+      progress.end();
+      r.status = RunStatus::finished;
+      r.stop_reason = reason;
+      r.steps = job->steps();
+      progress.note(out + ": finished (" + reason + ") after " + std::to_string(job->steps()) + " steps");
+      return r;
+    }
+    if (int s = pending_signal()) {
+      write("interrupted", false);
+      progress.end();
+      progress.note(out + ": interrupted by " + signal_name(s) + " at step " + std::to_string(job->steps()) +
+                    "; checkpoint written (continue with --resume)");
+      r.status = RunStatus::interrupted;
+      r.signal = s;
+      r.steps = job->steps();
+      return r;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    StepRecord rec;
+    try {
+      rec = job->step();
+    } catch (const std::exception& e) {
+      return fail(e);
+    }
+    const double dt = seconds_since(t0);
+    history.append(job->steps(), dt, rec);
+    progress.step(job->steps(), rec, dt);
+    if (job->steps() % every == 0 || (every_s > 0 && seconds_since(last_write) >= every_s)) {
+      write("running", false);
+      last_write = std::chrono::steady_clock::now();
+    }
+  }
+}
+
+}  // namespace tnad::runs
