@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "contract/kernels.hpp"  // tensornet/src: the kernel counters (internal)
 #include "tnad/tensornet/einsum.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/solvers/ising_thermo.hpp"
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
         best = std::min(best, s);
         peak = std::max(peak, memory::peak_bytes() - live0);
       }
-      const PairKernelStats ks = tn::pair_kernel_stats();  // of the last repeat
+      const tn::PairKernelStats ks = tn::pair_kernel_stats();  // of the last repeat
       const OnsagerValues ex = onsager(beta);
       double dw = 0;
       for (double w : p.discarded_weight) dw = std::max(dw, w);

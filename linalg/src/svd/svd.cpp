@@ -1,6 +1,6 @@
 // svd, svdvals and svd_truncated: forward kernels and adjoints side by side.
-// Formulas: linalg-adjoints.md 1.1 (thin), 1.2 (truncated, options A and B), 1.3
-// (degeneracies). Real case written; each ^T below is ^H for complex.
+// Formulas: docs/adjoints.md, "SVD" (thin), "Truncated SVD" (options A and B), "Degenerate
+// spectra: regularisation". Real case written; each ^T below is ^H for complex.
 #include "tnad/linalg/svd.hpp"
 
 #include <algorithm>
@@ -81,6 +81,15 @@ struct SvdCache::Impl {
     solves.insert(k, x);
   }
 };
+
+// The only way to SvdCache's internals (a friend of SvdCache; not in the installed header).
+namespace linalg_detail {
+struct SvdCacheAccess {
+  using Impl = SvdCache::Impl;
+  static Impl& of(SvdCache& c) { return *c.impl_; }
+};
+}  // namespace linalg_detail
+using CacheImpl = linalg_detail::SvdCacheAccess::Impl;
 
 
 namespace linalg_detail {
@@ -172,7 +181,7 @@ Tensor perp_t_times(const Tensor& A, const Tensor& U, const Tensor& Vh, const Te
 // never repeated: not cached.
 struct SolveCache {
   SvdCache* cache = nullptr;
-  SvdCache::Impl::Key factors{};
+  CacheImpl::Key factors{};
 };
 
 Tensor shifted_gram_solve_op(const Tensor& A, const Tensor& U, const Tensor& Vh, const Tensor& s, const Tensor& R,
@@ -183,10 +192,10 @@ Tensor shifted_gram_solve_op(const Tensor& A, const Tensor& U, const Tensor& Vh,
   };
   NDArray X;
   if (sc.cache && (detail::should_record(in) || detail::inside_recording_backward())) {
-    const SvdCache::Impl::SolveKey key{sc.factors, nd::content_hash(s.value()), nd::content_hash(R.value())};
-    if (!sc.cache->impl().find(key, X)) {
+    const CacheImpl::SolveKey key{sc.factors, nd::content_hash(s.value()), nd::content_hash(R.value())};
+    if (!SvdCacheAccess::of(*sc.cache).find(key, X)) {
       X = solve();
-      sc.cache->impl().insert(key, X);
+      SvdCacheAccess::of(*sc.cache).insert(key, X);
     }
   } else {
     X = solve();
@@ -271,14 +280,14 @@ namespace {
 // The randomized factors of A, through the cache of `o` when there is one (then `key` is
 // set to the factorization's key).
 SvdFactors randomized_factors(const NDArray& A, const TruncationOptions& o, int64_t oversampling,
-                              SvdCache::Impl::Key& key) {
+                              CacheImpl::Key& key) {
   if (!o.cache)
     return randomized_svd_factors(A, o.max_rank, oversampling, o.power_iterations, o.seed, "svd_truncated");
   key = {nd::content_hash(A), uint64_t(o.max_rank), uint64_t(oversampling), uint64_t(o.power_iterations), o.seed};
   SvdFactors f;
-  if (o.cache->impl().find(key, f)) return f;
+  if (SvdCacheAccess::of(*o.cache).find(key, f)) return f;
   f = randomized_svd_factors(A, o.max_rank, oversampling, o.power_iterations, o.seed, "svd_truncated");
-  o.cache->impl().insert(key, f);
+  SvdCacheAccess::of(*o.cache).insert(key, f);
   return f;
 }
 
@@ -380,7 +389,7 @@ TruncatedSVD svd_truncated(const Tensor& A, const TruncationOptions& o) {
   const std::array<Tensor, 1> in{A};
   // `cache`/`key`: where the adjoint may keep its Sylvester solutions (randomized method).
   auto record_option_b = [&](const NDArray& U, const NDArray& S, const NDArray& Vh, int64_t k,
-                             std::shared_ptr<SvdCache> cache, SvdCache::Impl::Key key) {
+                             std::shared_ptr<SvdCache> cache, CacheImpl::Key key) {
     const DegeneracyOptions deg = o.degeneracy;
     // The computed triplets just below the cut (the sketch's oversampled columns, or the
     // next exact ones) precondition the adjoint's Sylvester solve.
@@ -400,7 +409,7 @@ TruncatedSVD svd_truncated(const Tensor& A, const TruncationOptions& o) {
 
   if (o.method == SvdMethod::randomized) {
     const int64_t oversampling = o.oversampling < 0 ? o.max_rank : o.oversampling;
-    SvdCache::Impl::Key key{};
+    CacheImpl::Key key{};
     const ld::SvdFactors f = ld::randomized_factors(A.value(), o, oversampling, key);
     const int64_t k = ld::choose_rank(f.S, o);
     auto out = record_option_b(f.U, f.S, f.Vh, k, o.cache, key);

@@ -25,7 +25,7 @@
 #include "tnad/ad/ops.hpp"
 #include "tnad/solvers/registry.hpp"
 #include "tnad/solvers/tensor_objective.hpp"
-#include "tnad/solvers/test_functions.hpp"
+#include "optim/test_functions.hpp"
 
 namespace tnad::runs {
 

@@ -10,9 +10,9 @@
 // largest-|.| entry of every u_i positive (first such entry on ties) and flips v_i with it,
 // so recomputation (checkpointing) reproduces the same factors. Inside a degenerate
 // multiplet the basis is whatever LAPACK returns: use losses invariant under rotations
-// within multiplets (linalg-adjoints.md 7).
+// within multiplets (docs/adjoints.md, "Testing the rules").
 //
-// Adjoint (linalg-adjoints.md 1.1; Liao et al., PRX 9, 031041 (2019), Eq. 4; the F +- G
+// Adjoint (docs/adjoints.md, "SVD"; Liao et al., PRX 9, 031041 (2019), Eq. 4; the F +- G
 // form of tensorgrad / peps-torch). With J_U = U^H Ubar, J_V = V^H Vbar,
 // a_U = (J_U - J_U^H)/2, a_V = (J_V - J_V^H)/2, F_ij = 1/(s_j - s_i), G_ij = 1/(s_i + s_j):
 //   Gamma = F o (a_U + a_V) + G o (a_U - a_V) + diag(Sbar)
@@ -25,7 +25,7 @@
 //
 // Truncation (svd_truncated): the usual rule (1.1 applied to the kept triplets alone) is
 // exact only if the discarded singular values are zero and is 15-100% wrong in TRG/CTMRG
-// (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); linalg-adjoints.md 1.2). tnad uses
+// (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); docs/adjoints.md, "Truncated SVD"). tnad uses
 //   option A (method full): the full thin SVD is recorded and the kept triplets are a
 //     slice of it, so the cotangents are zero-padded and the full rule applies;
 //   option B (method randomized, or adjoint = sylvester): only A and the kept triplets
@@ -54,6 +54,10 @@ SVD svd(const Tensor& A, bool full_matrices = false, const DegeneracyOptions& de
 // Singular values only (descending). Without recording: dgesdd jobz='N'; with recording
 // it is svd(A).S, since its adjoint U diag(Sbar) V^H needs the vectors.
 Tensor svdvals(const Tensor& A);
+
+namespace linalg_detail {
+struct SvdCacheAccess;  // the SVD code's access to SvdCache's internals (linalg/src/svd)
+}  // namespace linalg_detail
 
 enum class SvdMethod {
   full,        // thin dgesdd, then cut (O(m n K))
@@ -84,10 +88,10 @@ class SvdCache {
   std::size_t size() const;
   std::size_t hits() const;        // factorizations reused
   std::size_t solve_hits() const;  // Sylvester solutions reused
-  struct Impl;
-  Impl& impl() { return *impl_; }
 
  private:
+  friend struct linalg_detail::SvdCacheAccess;
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
