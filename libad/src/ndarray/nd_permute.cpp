@@ -1,7 +1,7 @@
 // nd::permute — out[i_0..i_{n-1}] = a[i_perm...]: out axis k is input axis perm[k].
 //
 // A cache-blocked, OpenMP-parallel out-of-place transposition after HPTT (Springer, Su,
-// Bientinesi, arXiv:1704.04374; linalg-adjoints.md 5.3):
+// Bientinesi, arXiv:1704.04374; docs/adjoints.md, "Contractions"):
 //  1. size-1 axes are dropped and axes that are adjacent, in the same order, in both the
 //     source and the destination are fused (a permutation of a reshaped tensor often is a
 //     2-D or 3-D transpose); if what is left is the identity, the result is a free reshape;

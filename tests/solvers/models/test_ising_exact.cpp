@@ -19,7 +19,8 @@ using namespace tnad;
 namespace {
 
 TEST(IsingTensor, MatchesTheReferenceConstructionOfThePrxCode) {
-  // reference-values.md: T_uldr = sqrt(l_u l_l l_d l_r)/2 for even u+l+d+r, l = (2cosh b, 2sinh b).
+  // docs/physics.md, "2D Ising model: the site tensor":
+  // T_uldr = sqrt(l_u l_l l_d l_r)/2 for even u+l+d+r, l = (2cosh b, 2sinh b).
   for (double b : {0.3, 0.44, 0.9}) {
     const Tensor T = ising_tensor(b);
     ASSERT_EQ(T.shape(), (Shape{2, 2, 2, 2}));

@@ -1,8 +1,8 @@
-// Near beta_c: the finite-chi error of the method dominates (reference-values.md), so the
-// checks are finiteness and the location of the specific-heat peak, not a tolerance. The
-// Z2 symmetry makes degenerate singular values common: no NaN/Inf anywhere in a sweep of 41
-// beta values 0.40 .. 0.50. CI sweeps at chi = 8 (plus chi = 16 next to beta_c); the chi = 24
-// sweep runs in bench/physics (bench_ising_checks sweep).
+// Near beta_c: the finite-chi error of the method dominates (docs/physics.md, "What TRG and
+// HOTRG reach"), so the checks are finiteness and the location of the specific-heat peak,
+// not a tolerance. The Z2 symmetry makes degenerate singular values common: no NaN/Inf
+// anywhere in a sweep of 41 beta values 0.40 .. 0.50. CI sweeps at chi = 8 (plus chi = 16
+// next to beta_c); the chi = 24 sweep runs in bench/physics (bench_ising_checks sweep).
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -29,7 +29,8 @@ TEST(Hotrg, MoreAccurateThanTrgAtTheSameChi) {
     const double du_trg = std::abs(trg.u - exact_u), du_hot = std::abs(hot.u - exact_u);
     EXPECT_LT(dz_hot, dz_trg);
     EXPECT_LT(du_hot, du_trg);
-    // Sanity of scale: both within what chi = 12 reaches (reference-values.md).
+    // Sanity of scale: both within what chi = 12 reaches (docs/physics.md, "What TRG and
+    // HOTRG reach").
     EXPECT_LT(dz_trg, 3e-5);
     EXPECT_LT(du_trg, 1e-2);
     std::printf("beta %.6f  |dlnZ| trg %.2e hotrg %.2e   |du| trg %.2e hotrg %.2e\n", beta, dz_trg, dz_hot, du_trg,

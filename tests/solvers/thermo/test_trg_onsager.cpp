@@ -38,7 +38,7 @@ TEST(TrgOnsager, Chi24ThirtyStepsMeetsTheAccuracyOfTheIssue) {
 
 TEST(TrgOnsager, ErrorShrinksWithChi) {
   // lnZ at beta = 0.40, 20 steps: chi 8 -> 16 gains more than an order of magnitude
-  // (reference-values.md: ~1e-6 at chi = 16).
+  // (docs/physics.md, "What TRG and HOTRG reach": ~1e-6 at chi = 16).
   ThermoOptions o;
   o.order = 0;
   o.rg.steps = 20;
