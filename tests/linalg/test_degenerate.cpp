@@ -1,5 +1,4 @@
-// Degenerate and singular spectra (docs/adjoints.md, "Degenerate spectra: regularisation",
-// "Testing the rules"): the split-pair table
+// Degenerate and singular spectra (linalg-adjoints.md 1.3, 7, 8.5): the split-pair table
 // with a gauge-invariant loss, both regularisation rules, eigh's analogue, and inputs
 // that must never give NaN/Inf (identity, zero, rank-deficient, repeated values).
 #include <gtest/gtest.h>
@@ -15,8 +14,7 @@ namespace {
 
 const double kSplits[] = {1e-3, 1e-6, 1e-10, 0.0};
 
-// docs/adjoints.md, "Testing the rules": A = Q1 diag(3, 2+delta, 2, 1, .5, .2) Q2^T,
-// loss Re<G, U V^T> + sum c_i s_i
+// A = Q1 diag(3, 2+delta, 2, 1, .5, .2) Q2^T, loss Re<G, U V^T> + sum c_i s_i
 // with c_2 = c_3 (invariant under rotations inside the near-degenerate pair). The loss is
 // smooth for every delta, so the finite differences use the 5-point stencil at h = 1e-4
 // (error ~1e-10; a 2-point stencil at h = 1e-7 has ~1e-7 rounding noise at |L| ~ 10).

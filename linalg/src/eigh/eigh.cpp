@@ -1,5 +1,5 @@
 // eigh, eigvalsh, eigh_truncated: forward kernels and adjoints side by side
-// (docs/adjoints.md, "eigh and eigh_truncated"). Real case written; each ^T is ^H for complex.
+// (docs/adjoints.md, "eigh"). Real case written; each ^T is ^H for complex.
 #include "tnad/linalg/eigh.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // svd, svdvals and svd_truncated: forward kernels and adjoints side by side.
-// Formulas: docs/adjoints.md, "SVD" (thin), "Truncated SVD" (options A and B), "Degenerate
-// spectra: regularisation". Real case written; each ^T below is ^H for complex.
+// Formulas: docs/adjoints.md, "SVD" (thin, degeneracies) and "truncated SVD" (options A
+// and B). Real case written; each ^T below is ^H for complex.
 #include "tnad/linalg/svd.hpp"
 
 #include <algorithm>

@@ -6,7 +6,7 @@
 // and torch), V's columns the eigenvectors, each with its largest-|.| entry positive.
 // Batched over leading axes (OpenMP). Errors: non-square input, NaN/Inf, LAPACK info != 0.
 //
-// Adjoint (docs/adjoints.md, "eigh and eigh_truncated"; Giles 2008, tensorgrad):
+// Adjoint (docs/adjoints.md, "eigh"; Giles 2008, tensorgrad):
 //   a = (V^H Vbar - Vbar^H V)/2,  F_ij = 1/(w_j - w_i),  Abar = V [diag(wbar) + F o a] V^H,
 // Hermitian by construction. Trap: F diverges at degenerate eigenvalues; it is
 // regularised by DegeneracyOptions with scale = max |w| (same helper as the SVD).
@@ -14,7 +14,7 @@
 // eigh_truncated keeps the k pairs of largest |w| (ordered by descending |w|, e.g. C4v
 // corner projectors). It records the full decomposition and selects columns, so the
 // cotangents are zero-padded into the full rule: this is the exact truncated adjoint
-// (equal to the Sylvester form in docs/adjoints.md, "eigh and eigh_truncated").
+// (equal to the Sylvester form of linalg-adjoints.md 2, not the "old rule").
 // Requires |w_discarded| < |w_kept| for a finite true gradient.
 #pragma once
 #include <cstdint>

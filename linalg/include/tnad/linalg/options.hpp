@@ -4,7 +4,7 @@
 // and 1/s_i in the complement terms). Tensor-network spectra are degenerate (symmetries,
 // C4v corners, identity-like environments), and at a degeneracy a gauge-invariant loss
 // gives a zero numerator: 0 * inf becomes O(1) garbage or NaN in floating point
-// (docs/adjoints.md, "Degenerate spectra: regularisation": 2.4e-4 error at a 1e-13 split).
+// (linalg-adjoints.md 1.3: unregularised error 3e-2 at an exact 2-fold degeneracy).
 //
 // Every reciprocal is therefore regularised, relative to the spectrum scale
 // `scale` = max_i |s_i| of each matrix in a batch (1 for a zero matrix):

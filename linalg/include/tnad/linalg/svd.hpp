@@ -10,7 +10,7 @@
 // largest-|.| entry of every u_i positive (first such entry on ties) and flips v_i with it,
 // so recomputation (checkpointing) reproduces the same factors. Inside a degenerate
 // multiplet the basis is whatever LAPACK returns: use losses invariant under rotations
-// within multiplets (docs/adjoints.md, "Testing the rules").
+// within multiplets (docs/adjoints.md, "SVD").
 //
 // Adjoint (docs/adjoints.md, "SVD"; Liao et al., PRX 9, 031041 (2019), Eq. 4; the F +- G
 // form of tensorgrad / peps-torch). With J_U = U^H Ubar, J_V = V^H Vbar,
@@ -25,7 +25,7 @@
 //
 // Truncation (svd_truncated): the usual rule (1.1 applied to the kept triplets alone) is
 // exact only if the discarded singular values are zero and is 15-100% wrong in TRG/CTMRG
-// (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); docs/adjoints.md, "Truncated SVD"). tnad uses
+// (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); linalg-adjoints.md 1.2). tnad uses
 //   option A (method full): the full thin SVD is recorded and the kept triplets are a
 //     slice of it, so the cotangents are zero-padded and the full rule applies;
 //   option B (method randomized, or adjoint = sylvester): only A and the kept triplets
