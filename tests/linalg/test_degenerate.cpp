@@ -14,10 +14,10 @@ namespace {
 
 const double kSplits[] = {1e-3, 1e-6, 1e-10, 0.0};
 
-// A = Q1 diag(3, 2+delta, 2, 1, .5, .2) Q2^T, loss Re<G, U V^T> + sum c_i s_i
+// Reference 8.5: A = Q1 diag(3, 2+delta, 2, 1, .5, .2) Q2^T, loss Re<G, U V^T> + sum c_i s_i
 // with c_2 = c_3 (invariant under rotations inside the near-degenerate pair). The loss is
 // smooth for every delta, so the finite differences use the 5-point stencil at h = 1e-4
-// (error ~1e-10; a 2-point stencil at h = 1e-7 has ~1e-7 rounding noise at |L| ~ 10).
+// (error ~1e-10; the reference's 2-point h = 1e-7 has ~1e-7 rounding noise at |L| ~ 10).
 double split_pair_error(int64_t m, int64_t n, double delta, const DegeneracyOptions& deg) {
   std::vector<double> s = {3.0, 2.0 + delta, 2.0, 1.0, 0.5, 0.2};
   s.resize(std::min(m, n), 0.1);
@@ -59,7 +59,7 @@ TEST(DegenerateSvd, SplitPairTableCutoff) {
 TEST(DegenerateSvd, UnregularisedRuleFailsAtTinyGap) {
   // eps = 0 is the plain 1/(s_j - s_i) (up to a 1e-150 floor). At a split of 1e-13 the
   // computed gap is nonzero but at rounding level, and rounding-level numerators times
-  // 1/gap ~ 1e13 give O(1e-2) garbage. (At a computed gap of
+  // 1/gap ~ 1e13 give O(1e-2) garbage (reference 1.3: 3e-2). (At a computed gap of
   // exactly 0 both rules give 0 and agree.) The default rule stays accurate.
   DegeneracyOptions none;
   none.eps = 0.0;

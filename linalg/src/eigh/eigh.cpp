@@ -1,5 +1,5 @@
 // eigh, eigvalsh, eigh_truncated: forward kernels and adjoints side by side
-// (docs/adjoints.md, "eigh"). Real case written; each ^T is ^H for complex.
+// (linalg-adjoints.md 2). Real case written; each ^T is ^H for complex.
 #include "tnad/linalg/eigh.hpp"
 
 #include <algorithm>

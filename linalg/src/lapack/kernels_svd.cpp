@@ -1,6 +1,6 @@
 // SVD kernels: LAPACK dgesdd (dgesvd fallback), randomized range finder (Halko,
 // Martinsson, Tropp, SIAM Rev. 53, 217 (2011), Alg. 4.4 with CholeskyQR2 re-orthonormalisation),
-// and the CG solve of the truncated-SVD Sylvester system (docs/adjoints.md, "Truncated SVD", B).
+// and the CG solve of the truncated-SVD Sylvester system (linalg-adjoints.md 1.2, B).
 #include <cblas.h>
 #include <lapacke.h>
 
@@ -30,7 +30,7 @@ using nd::gemm;
 // 0.1 of I (then the result is orthonormal to rounding); otherwise (rank-deficient or
 // ill-conditioned sketches: power iterations square the spectrum's decay) Householder LQ
 // of the untouched input: the buffer is LAPACK's Y^T (cols x rows); its LQ factor's Q'
-// has orthonormal rows, i.e. Y = Q'^T L^T is a QR of Y (docs/adjoints.md, "Conventions").
+// has orthonormal rows, i.e. Y = Q'^T L^T is a QR of Y (linalg-adjoints.md 0).
 void orthonormalize(double* Y, int64_t rows, int64_t cols, const char* op, int64_t index,
                     const Shape& shape) {
   Scratch backup(Y, rows * cols);
@@ -217,7 +217,7 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
   // Preconditioned CG per column on L_j x_j = r_j, L_j = s_j^2 I - M M^T, all columns
   // sharing the two GEMMs per iteration. Unpreconditioned, the rate is (sqrt(kappa)-1)/
   // (sqrt(kappa)+1) with kappa = s_j^2/(s_j^2 - s_{k+1}^2): ~16 iterations to 1e-15 at
-  // s_{k+1}/s_k = 0.6 (the plain fixed-point sweep of docs/adjoints.md, "Truncated SVD", needs ~70).
+  // s_{k+1}/s_k = 0.6 (the plain fixed-point sweep of linalg-adjoints.md 1.2 needs ~70).
   // The slow directions are the discarded singular vectors just below the cut. Given
   // approximations W of them (the randomized sketch's oversampled columns, or the next
   // exact triplets), the preconditioner

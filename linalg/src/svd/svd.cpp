@@ -1,6 +1,6 @@
 // svd, svdvals and svd_truncated: forward kernels and adjoints side by side.
-// Formulas: docs/adjoints.md, "SVD" (thin, degeneracies) and "truncated SVD" (options A
-// and B). Real case written; each ^T below is ^H for complex.
+// Formulas: linalg-adjoints.md 1.1 (thin), 1.2 (truncated, options A and B), 1.3
+// (degeneracies). Real case written; each ^T below is ^H for complex.
 #include "tnad/linalg/svd.hpp"
 
 #include <algorithm>

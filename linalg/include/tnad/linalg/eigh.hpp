@@ -6,7 +6,7 @@
 // and torch), V's columns the eigenvectors, each with its largest-|.| entry positive.
 // Batched over leading axes (OpenMP). Errors: non-square input, NaN/Inf, LAPACK info != 0.
 //
-// Adjoint (docs/adjoints.md, "eigh"; Giles 2008, tensorgrad):
+// Adjoint (linalg-adjoints.md 2; Giles 2008, tensorgrad):
 //   a = (V^H Vbar - Vbar^H V)/2,  F_ij = 1/(w_j - w_i),  Abar = V [diag(wbar) + F o a] V^H,
 // Hermitian by construction. Trap: F diverges at degenerate eigenvalues; it is
 // regularised by DegeneracyOptions with scale = max |w| (same helper as the SVD).

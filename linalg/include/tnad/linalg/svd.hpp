@@ -10,9 +10,9 @@
 // largest-|.| entry of every u_i positive (first such entry on ties) and flips v_i with it,
 // so recomputation (checkpointing) reproduces the same factors. Inside a degenerate
 // multiplet the basis is whatever LAPACK returns: use losses invariant under rotations
-// within multiplets (docs/adjoints.md, "SVD").
+// within multiplets (linalg-adjoints.md 7).
 //
-// Adjoint (docs/adjoints.md, "SVD"; Liao et al., PRX 9, 031041 (2019), Eq. 4; the F +- G
+// Adjoint (linalg-adjoints.md 1.1; Liao et al., PRX 9, 031041 (2019), Eq. 4; the F +- G
 // form of tensorgrad / peps-torch). With J_U = U^H Ubar, J_V = V^H Vbar,
 // a_U = (J_U - J_U^H)/2, a_V = (J_V - J_V^H)/2, F_ij = 1/(s_j - s_i), G_ij = 1/(s_i + s_j):
 //   Gamma = F o (a_U + a_V) + G o (a_U - a_V) + diag(Sbar)
