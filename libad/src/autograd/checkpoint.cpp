@@ -50,7 +50,7 @@ class CheckpointNode final : public Node {
     std::vector<Tensor> wanted;
     std::vector<int> wanted_index;
     for (int i = 0; i < n; ++i) {
-      Tensor x = unpack(i);
+      Tensor x = saved_input(i);
       xs.push_back(x);
       if (needs_input_grad(i)) {
         alias_nodes[i] = std::make_shared<AliasNode>();
@@ -141,7 +141,6 @@ std::vector<Tensor> vjp_of(const MultiFn& f, const std::vector<Tensor>& in, std:
 // (inputs, cotangents), and the second backward re-runs f's forward + backward at a time.
 std::vector<Tensor> checkpoint_with_checkpointed_backward(const MultiFn& f, const std::vector<Tensor>& xs,
                                                           bool values_unused) {
-  if (xs.size() > 15) throw_error("checkpoint: at most 15 inputs with checkpoint_backward, got ", xs.size());
   std::vector<Tensor> ys;
   {
     NoGradGuard no_grad;
@@ -179,7 +178,7 @@ std::vector<Tensor> checkpoint(const MultiFn& f, const std::vector<Tensor>& inpu
   auto node = std::make_shared<CheckpointNode>(f, options.values_unused_on_rerun);
   std::vector<NDArray> vals;
   for (auto& y : ys) vals.push_back(y.value());
-  return detail::finish_node(node, inputs, std::move(vals), inputs.size() >= 16 ? 0xFFFFu : (1u << inputs.size()) - 1u, {});
+  return detail::finish_node(node, inputs, std::move(vals), save::all_inputs, {});
 }
 
 Tensor checkpoint(const Fn& f, const Tensor& x) {
