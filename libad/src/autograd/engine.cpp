@@ -315,7 +315,7 @@ std::vector<Tensor> run_engine(const std::vector<Tensor>& outputs, const std::ve
     if (captured[k].defined()) continue;
     if (!opt.allow_unused)
       throw_error("grad: input ", k, " (shape ", (*inputs)[k].shape(), ") was not used to compute the outputs; pass allow_unused=true to get zeros");
-    captured[k] = Tensor(NDArray::zeros((*inputs)[k].shape()));
+    captured[k] = Tensor(NDArray::zeros((*inputs)[k].shape(), "grad"));
   }
   return captured;
 }
