@@ -86,7 +86,7 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
   if (y.requires_grad()) {
     GradOptions go;
     go.allow_unused = true;
-    go.retain_graph = 1;
+    go.retain_graph = true;
     for (auto& t : grad({y}, dx, {Tensor(c.G)}, go)) g.push_back(t.value());
   } else {
     for (auto& t : dx) g.push_back(NDArray::zeros(t.shape(), "gradcheck"));
@@ -125,7 +125,7 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
       if (y.requires_grad()) {
         GradOptions go;
         go.allow_unused = true;
-        go.retain_graph = 1;
+        go.retain_graph = true;
         for (auto& t : grad({y}, dx, {Tensor(e)}, go)) r.push_back(t.value());
       } else {
         for (auto& t : dx) r.push_back(NDArray::zeros(t.shape(), "gradcheck"));

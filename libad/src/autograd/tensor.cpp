@@ -54,7 +54,7 @@ Tensor Tensor::detach() const { return Tensor(value()); }
 void Tensor::backward(const Tensor& grad_output, bool retain_graph, bool create_graph) const {
   GradOptions opt;
   opt.create_graph = create_graph;
-  opt.retain_graph = (retain_graph || create_graph) ? 1 : 0;
+  opt.retain_graph = retain_graph || create_graph;
   if (!requires_grad())
     throw_error("backward: tensor of shape ", shape(), " does not require grad (no leaf that requires grad was used to compute it)");
   detail::run_backward_accumulate({*this}, grad_output.defined() ? std::vector<Tensor>{grad_output} : std::vector<Tensor>{},

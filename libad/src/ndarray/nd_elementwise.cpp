@@ -104,8 +104,11 @@ NDArray pow(const NDArray& a, const NDArray& b) { return binary(a, b, [](double 
 NDArray maximum(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x >= y ? x : y; }, "maximum"); }
 NDArray minimum(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x <= y ? x : y; }, "minimum"); }
 NDArray greater(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x > y ? 1.0 : 0.0; }, "greater"); }
+NDArray greater_equal(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x >= y ? 1.0 : 0.0; }, "greater_equal"); }
 NDArray less(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x < y ? 1.0 : 0.0; }, "less"); }
+NDArray less_equal(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x <= y ? 1.0 : 0.0; }, "less_equal"); }
 NDArray equal(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x == y ? 1.0 : 0.0; }, "equal"); }
+NDArray not_equal(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x != y ? 1.0 : 0.0; }, "not_equal"); }
 
 NDArray where(const NDArray& mask, const NDArray& a, const NDArray& b) {
   Shape s = broadcast_shapes(broadcast_shapes(mask.shape(), a.shape(), "where"), b.shape(), "where");
