@@ -280,14 +280,14 @@ NDArray permute(const NDArray& a, const std::vector<int64_t>& perm) {
 
   Shape out_shape;
   for (int64_t k = 0; k < n; ++k) out_shape.push_back(a.shape()[perm[k]]);
-  if (a.numel() == 0) return NDArray::empty(out_shape);
+  if (a.numel() == 0) return NDArray::empty(out_shape, "permute");
   const Reduced r = reduce(a.shape(), perm);
   int64_t m = int64_t(r.dims.size());
   bool same = true;
   for (int64_t k = 0; k < m; ++k) same = same && r.perm[k] == k;
   if (same) return a.reshape(out_shape);  // only size-1 axes moved: a free reshape
 
-  NDArray out = NDArray::empty(out_shape);
+  NDArray out = NDArray::empty(out_shape, "permute");
   const double* x = a.data();
   double* y = out.mutable_data();
   const int64_t total = a.numel();

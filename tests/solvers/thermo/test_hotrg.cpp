@@ -1,5 +1,5 @@
-// HOTRG beside TRG at the same chi against Onsager (issue 6: errors reported side by side at
-// beta 0.40, beta_c, 0.50; HOTRG should be the more accurate). CI runs chi = 12; chi = 24 is
+// HOTRG beside TRG at the same chi against Onsager: the errors of both, side by side at
+// beta 0.40, beta_c and 0.50, with HOTRG the more accurate. CI runs chi = 12; chi = 24 is
 // in bench/physics (bench_ising_checks hotrg).
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Derivatives by AD against central finite differences of the same program: u(AD) against
 // the difference of ln Z, C(AD) against the difference of u(AD), d lnZ/dh against the
-// difference in h. issue 6: 1e-6 (u) and 1e-4 (C) relative at beta 0.40 and 0.50.
+// difference in h. They must agree to 1e-6 (u) and 1e-4 (C) relative at beta 0.40 and 0.50.
 // chi = 16 here (CI); chi = 24 runs in bench/physics/checks.sh (bench_ising_checks fd).
 #include <gtest/gtest.h>
 
