@@ -130,7 +130,7 @@ std::vector<OpInfo> build() {
                   shapes, svd_sample));
   t.push_back(row("svd_full_matrices",
                   [](const V& x) {
-                    auto f = svd(x[0], true);
+                    auto f = svd(x[0], {.full_matrices = true});
                     const int64_t K = f.S.size(-1);
                     return svd_readout(slice(f.U, -1, 0, K), f.S, slice(f.Vh, -2, 0, K));
                   },
@@ -166,7 +166,10 @@ std::vector<OpInfo> build() {
                   eig_sample));
   t.push_back(row("eigvalsh", [](const V& x) { return eigvalsh(x[0]); }, square, eig_sample));
   t.push_back(row("eigh_truncated",
-                  [](const V& x) { auto f = eigh_truncated(x[0], 2); return eigh_readout(f.w, f.V); },
+                  [](const V& x) {
+                    auto f = eigh_truncated(x[0], {.max_rank = 2});
+                    return concatenate({eigh_readout(f.w, f.V), expand_dims(f.discarded_weight, -1)}, -1);
+                  },
                   {{Shape{4, 4}}, {Shape{2, 5, 5}}}, eig_sample));
 
   const auto general = first_input(well_conditioned);
@@ -190,10 +193,10 @@ std::vector<OpInfo> build() {
                   {{Shape{3, 3}, Shape{3, 2}}, {Shape{4, 4}, Shape{4}}, {Shape{2, 3, 3}, Shape{2, 3, 2}},
                    {Shape{2, 3, 3}, Shape{3, 1}}},
                   general));
-  t.push_back(row("solve_triangular_upper_left", [](const V& x) { return solve_triangular(x[0], x[1], true); },
+  t.push_back(row("solve_triangular_upper_left", [](const V& x) { return solve_triangular(x[0], x[1], {.upper = true}); },
                   {{Shape{3, 3}, Shape{3, 2}}, {Shape{2, 4, 4}, Shape{2, 4, 3}}}, general));
   t.push_back(row("solve_triangular_lower_right_unit",
-                  [](const V& x) { return solve_triangular(x[0], x[1], false, false, true); },
+                  [](const V& x) { return solve_triangular(x[0], x[1], {.upper = false, .left = false, .unit_diagonal = true}); },
                   {{Shape{3, 3}, Shape{2, 3}}, {Shape{2, 4, 4}, Shape{2, 3, 4}}}, general));
   t.push_back(row("inv", [](const V& x) { return inv(x[0]); }, square, general));
   t.push_back(row("det", [](const V& x) { return det(x[0]); }, square, general));

@@ -1,7 +1,8 @@
 // Umbrella header of tnad::linalg — differentiable LAPACK-backed linear algebra:
 // svd / svd_truncated (svd.hpp), eigh (eigh.hpp), qr / lq (qr.hpp),
 // cholesky / solve / solve_triangular / inv / det / slogdet (solve.hpp),
-// degeneracy regularisation settings (linalg/options.hpp).
+// degeneracy regularisation settings (linalg/options.hpp), the one truncation rule
+// (truncation.hpp), CG / GMRES / Lanczos / Arnoldi on linear maps of tensors (krylov.hpp).
 #pragma once
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "tnad/linalg/qr.hpp"
 #include "tnad/linalg/solve.hpp"
 #include "tnad/linalg/svd.hpp"
+#include "tnad/linalg/truncation.hpp"
 
 namespace tnad {
 

@@ -41,7 +41,7 @@ TEST(IsingJob, HistoryAndResultsMatchTheLibraryAndOnsager) {
   const std::vector<double> beta = h.doubles("beta");
   ASSERT_EQ(beta.size(), 3u);
   tnad::ThermoOptions o;
-  o.rg.chi = 6;
+  o.rg.truncation.max_rank = 6;
   o.rg.steps = 10;
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_NEAR(beta[i], 0.40 + 0.05 * double(i), 1e-15);
