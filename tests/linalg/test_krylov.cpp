@@ -303,6 +303,9 @@ TEST(KrylovErrors, ShapesAndOptions) {
   expect_error([&] { cg(good, Tensor()); }, {"cg", "undefined"});
   const LinearMap nan_map = [](const Tensor& x) { return x * NAN; };
   expect_error([&] { gmres(nan_map, b); }, {"gmres", "NaN"});
+  const RowsMap rows_nan = [](const Tensor& x, std::span<const int64_t>) { return x * NAN; };
+  expect_error([&] { batched_cg(rows_nan, Tensor(NDArray::randn(Shape{2, 3}, 32))); }, {"batched_cg", "NaN"});
+  expect_error([&] { cg(nan_map, b); }, {"cg", "NaN"});
   const RowsMap rows_bad = [](const Tensor& x, std::span<const int64_t>) { return reshape(x, Shape{-1}); };
   expect_error([&] { batched_cg(rows_bad, Tensor(NDArray::randn(Shape{2, 3}, 32))); }, {"batched_cg", "shape"});
   expect_error([&] { batched_cg(rows_bad, Tensor(NDArray::scalar(1.0))); }, {"batched_cg", "leading axis"});

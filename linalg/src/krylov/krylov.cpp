@@ -38,14 +38,15 @@ NDArray value_of(const Tensor& t, const char* who, const char* what) {
   return t.value();
 }
 
-// A map's output, checked: same shape as its input, float64, finite.
-NDArray checked_output(const Tensor& y, const Shape& in, const char* who, const char* what) {
+// A map's output, checked: same shape as its input, float64, and (if `finite`) finite.
+NDArray checked_output(const Tensor& y, const Shape& in, const char* who, const char* what, bool finite = true) {
   if (!y.defined()) throw_error(who, ": the ", what, " returned an undefined tensor for an input of shape ", in);
   if (y.shape() != in)
     throw_error(who, ": the ", what, " returned shape ", y.shape(), " for an input of shape ", in,
                 " (a linear map must keep the shape)");
   if (y.value().dtype() != DType::f64) throw_error(who, ": the ", what, " returned dtype ", dtype_name(y.value().dtype()));
-  if (!nd::all_finite(y.value())) throw_error(who, ": the ", what, " returned NaN or Inf for an input of shape ", in);
+  if (finite && !nd::all_finite(y.value()))
+    throw_error(who, ": the ", what, " returned NaN or Inf for an input of shape ", in);
   return y.value();
 }
 
@@ -122,9 +123,13 @@ BatchedSolveResult batched_cg(const RowsMap& A, const Tensor& B_in, const SolveO
     target[sz(j)] = o.tol * o.tol * b2;
     if (!(b2 > 0.0)) status[sz(j)] = converged;  // x = 0 solves it
   }
+  // (Finiteness is checked on the inner products below, which a NaN or Inf reaches.)
   auto apply_rows = [&](const RowsMap& f, const NDArray& rows, const char* what) {
     const std::span<const int64_t> s(sys.data(), sz(rows.size(0)));
-    return checked_output(f(Tensor(rows), s), rows.shape(), who, what);
+    return checked_output(f(Tensor(rows), s), rows.shape(), who, what, /*finite=*/false);
+  };
+  auto not_finite = [&](const char* what) {
+    throw_error(who, ": the ", what, " returned NaN or Inf (rows of shape ", B.shape(), ")");
   };
   // Writes the rows that stopped to `out` and packs the others to the front.
   auto retire = [&] {
@@ -158,6 +163,7 @@ BatchedSolveResult batched_cg(const RowsMap& A, const Tensor& B_in, const SolveO
     P = (M ? Z : R).clone();
     for (std::size_t i = 0; i < sys.size(); ++i) {
       rz[i] = M ? dot(N, R.data() + int64_t(i) * N, Z.data() + int64_t(i) * N) : rr[i];
+      if (!std::isfinite(rz[i])) not_finite("preconditioner");
       if (!(rz[i] > 0.0)) status[i] = stopped;  // a preconditioner that is not positive definite
     }
     retire();
@@ -175,20 +181,31 @@ BatchedSolveResult batched_cg(const RowsMap& A, const Tensor& B_in, const SolveO
       ++res.iterations[sz(sys[u])];
       const double* pi = p + i * N;
       const double* api = ap + i * N;
-      const double pAp = dot(N, pi, api);
-      const double pn = cblas_dnrm2(int(N), pi, 1), apn = cblas_dnrm2(int(N), api, 1);
+      double pAp = 0.0, pp = 0.0, apap = 0.0;  // one pass
+      for (int64_t e = 0; e < N; ++e) {
+        pAp += pi[e] * api[e];
+        pp += pi[e] * pi[e];
+        apap += api[e] * api[e];
+      }
+      if (!std::isfinite(apap)) not_finite("linear map");
       // Curvature at rounding level, or negative: the map is singular or indefinite along
       // p (for the SVD's Sylvester system: a cut through a multiplet). Stop with the
       // current finite iterate rather than divide by ~0.
-      if (!(pAp > 64 * kEps * pn * apn)) {
+      if (!(pAp > 64 * kEps * std::sqrt(pp * apap))) {
         status[u] = stopped;
         any_done = true;
         continue;
       }
       const double alpha = rz[u] / pAp;
-      cblas_daxpy(int(N), alpha, pi, 1, x + i * N, 1);
-      cblas_daxpy(int(N), -alpha, api, 1, r + i * N, 1);
-      rr[u] = dot(N, r + i * N, r + i * N);
+      double* xi = x + i * N;
+      double* ri = r + i * N;
+      double acc = 0.0;  // one pass: x += alpha p, r -= alpha A p, |r|^2
+      for (int64_t e = 0; e < N; ++e) {
+        xi[e] += alpha * pi[e];
+        ri[e] -= alpha * api[e];
+        acc += ri[e] * ri[e];
+      }
+      rr[u] = acc;
       if (rr[u] <= target[u]) {
         status[u] = converged;
         any_done = true;
@@ -206,6 +223,7 @@ BatchedSolveResult batched_cg(const RowsMap& A, const Tensor& B_in, const SolveO
     for (std::size_t i = 0; i < sys.size(); ++i) {
       const int64_t off = int64_t(i) * N;
       const double rz_new = M ? dot(N, rp + off, z + off) : rr[i];
+      if (!std::isfinite(rz_new)) not_finite("preconditioner");
       if (!(rz_new > 0.0)) {
         status[i] = stopped;
         continue;
