@@ -1,6 +1,6 @@
 // linalg's op table: one row per differentiable function, with inputs drawn so that the
 // tested derivative exists (separated spectra, SPD or well-conditioned matrices) and a
-// gauge-invariant readout of multi-output decompositions (linalg-adjoints.md 7):
+// gauge-invariant readout of multi-output decompositions (docs/adjoints.md, "SVD"):
 // singular/eigen vectors enter only through sign-invariant combinations (U o U,
 // U diag(c) V^T, V diag(c) V^T), QR/LQ factors directly (diag(R) >= 0 makes them unique).
 #include <cmath>
@@ -104,7 +104,7 @@ OpInfo row(std::string name, std::function<Tensor(const V&)> fn, Cases cases, Sa
   o.sample = std::move(sample);
   o.max_order = 2;
   // Central differences with eps = 1e-6 reach ~1e-9 relative on these well-conditioned
-  // inputs (linalg-adjoints.md 7-8); 1e-6 leaves a wide margin without hiding errors.
+  // inputs; 1e-6 leaves a wide margin without hiding errors.
   o.tolerances.eps = 1e-6;
   o.tolerances.rtol = 1e-6;
   o.tolerances.atol = 1e-8;

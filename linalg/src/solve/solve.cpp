@@ -1,5 +1,5 @@
 // cholesky, solve, solve_triangular, inv, det, slogdet: forward kernels and adjoints side
-// by side (docs/adjoints.md; Giles 2008). Real case written; ^T is ^H for complex.
+// by side (docs/adjoints.md, "solve"; Giles 2008). Real case written; ^T is ^H for complex.
 #include "tnad/linalg/solve.hpp"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 // naming the function, shape and reason): non-square A, NaN/Inf input, a matrix that is
 // not positive definite (cholesky) or singular (solve, inv), LAPACK info != 0.
 //
-// Adjoints (docs/adjoints.md; Giles, "Collected matrix derivative results", 2008):
+// Adjoints (docs/adjoints.md, "solve"; Giles, "Collected matrix derivative results", 2008):
 //   cholesky  A = L L^H (A used as (A + A^H)/2):  P = Phi(L^H tril(Lbar)) (tril, diagonal
 //             halved),  Abar = L^{-H} (P + P^H) L^{-1} / 2: two triangular solves.
 //   solve     X = A^{-1} B:  Bbar = A^{-H} Xbar (reusing A's LU factors), Abar = -Bbar X^H.

@@ -5,8 +5,9 @@
 // right; u of a site is summed with d of the site above, l with r of the site to the
 // left), Z = contraction of all of them. Each RG step replaces every two tensors by one
 // (TRG: Levin & Nave, PRL 99, 120601 (2007); HOTRG: Xie et al., PRB 86, 045139 (2012)),
-// keeping bond dimension <= chi (= RgOptions::truncation.max_rank). After n steps one tensor stands for N = 2^n sites and Z
-// is its trace over the periodic legs (u with d, l with r).
+// keeping bond dimension <= chi (= RgOptions::truncation.max_rank). After n steps one
+// tensor stands for N = 2^n sites and Z is its trace over the periodic legs (u with d,
+// l with r).
 //
 // Normalization (the number trap): T grows like Z^(1/N) per site, i.e. exponentially in
 // 2^k, so every step divides by c_k = |T_k|_F and accumulates
