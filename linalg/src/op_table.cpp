@@ -171,6 +171,13 @@ std::vector<OpInfo> build() {
                     return concatenate({eigh_readout(f.w, f.V), expand_dims(f.discarded_weight, -1)}, -1);
                   },
                   {{Shape{4, 4}}, {Shape{2, 5, 5}}}, eig_sample));
+  // Cut by rel_cutoff (|w| > 0.6 * 3.2 keeps 3.2, -2.75, 2.3), multiplets kept (none here).
+  t.push_back(row("eigh_truncated_cutoff",
+                  [](const V& x) {
+                    auto f = eigh_truncated(x[0], {.rel_cutoff = 0.6, .keep_multiplets = true});
+                    return concatenate({eigh_readout(f.w, f.V), expand_dims(f.discarded_weight, -1)}, -1);
+                  },
+                  {{Shape{4, 4}}, {Shape{2, 5, 5}}}, eig_sample));
 
   const auto general = first_input(well_conditioned);
   const Cases qr_shapes = {{Shape{5, 3}}, {Shape{4, 4}}, {Shape{3, 5}}, {Shape{2, 4, 3}}, {Shape{2, 2, 4}}};

@@ -250,6 +250,7 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
     std::vector<double> s2(sz(k)), C(sz(k * pw));
     for (int64_t j = 0; j < k; ++j) {
       s2[sz(j)] = si[j] * si[j];
+      if (!(s2[sz(j)] > 0.0)) continue;  // s_j = 0: P = I for this column (C stays 0)
       for (int64_t w = 0; w < pw; ++w) {
         const double sw = swp[i * pw + w];
         C[sz(j * pw + w)] = 1.0 / std::max(s2[sz(j)] - sw * sw, 1e-3 * s2[sz(j)]) - 1.0 / s2[sz(j)];
