@@ -36,7 +36,7 @@ CtmrgOptions converged(int64_t chi) {
 // D = 2 iPEPS whose norm is Z(beta); its reduced density matrices have the Boltzmann
 // distribution on the diagonal: Tr(rho_1x1 sz) = m, Tr(rho_2x1 sz sz) = <s_i s_j> = -u / 2.
 // This checks the whole PEPS path (double layer with fused ket/bra legs, C4v CTMRG, the
-// split-layer contractions of rdm1x1 and rdm2x1) against exact numbers. At chi = 16 the C4v
+// split-layer contractions of rdm1x1, rdm2x1, rdm1x2 and rdm2x2) against exact numbers. At chi = 16 the C4v
 // CTMRG reaches u to ~1e-12 (beta 0.40) and ~1e-15 (beta 0.50), m to ~1e-15 at 0.50; at
 // 0.40 the symmetry-broken start leaves |m| ~ 5e-8 when the corner spectrum has converged.
 TEST(CtmrgIsing, IsingPepsReducedDensityMatricesC4v) {
@@ -49,6 +49,14 @@ TEST(CtmrgIsing, IsingPepsReducedDensityMatricesC4v) {
     const double m = einsum("ab,ba->", rdm1x1(r.env, A), sz).item();
     const double ss = einsum("abcd,ca,db->", rdm2x1(r.env, A), sz, sz).item();
     EXPECT_NEAR(-2 * ss, ex.u, beta < 0.45 ? 1e-11 : 1e-13) << "beta " << beta;
+    // The vertical pair and the plaquette (its top and left pairs) see the same bonds.
+    const double ss_v = einsum("abcd,ca,db->", rdm1x2(r.env, A), sz, sz).item();
+    const Tensor p = rdm2x2(r.env, A);
+    const double ss_top = einsum("abcdefgh,ea,fb,gc,hd->", {p, sz, sz, eye(2), eye(2)}).item();
+    const double ss_left = einsum("abcdefgh,ea,fb,gc,hd->", {p, sz, eye(2), sz, eye(2)}).item();
+    EXPECT_NEAR(-2 * ss_v, ex.u, beta < 0.45 ? 1e-11 : 1e-13) << "beta " << beta;
+    EXPECT_NEAR(-2 * ss_top, ex.u, beta < 0.45 ? 1e-11 : 1e-13) << "beta " << beta;
+    EXPECT_NEAR(-2 * ss_left, ex.u, beta < 0.45 ? 1e-11 : 1e-13) << "beta " << beta;
     if (beta < 0.45)
       EXPECT_LT(std::abs(m), 1e-6);
     else
