@@ -72,20 +72,24 @@ namespace tnad {
 
 enum class CtmrgProjectors {
   half_system,  // R1 = Q1, R2 = Q4: two enlarged corners per cut
-  full_system,  // R1 = Q2^T Q1, R2 = Q3^T Q4: four, more accurate at small chi
+  full_system,  // R1 = Q2^T Q1, R2 = Q3^T Q4: four; more accurate where chi, not double
+                // precision, limits the environment (flat spectra; trap 5)
 };
 
 struct CtmrgOptions {
   int64_t chi = 16;       // environment bond dimension (the kept rank, at most)
   int max_iter = 100;     // iteration cap (>= 1)
   double tol = 1e-10;     // convergence of the normalized corner spectra (L2 change)
-  // Truncation policy (one for the eigh of the C4v step and the SVD of the projectors):
-  // Never cut between |w_k| >= |w_{k+1}| with |w_k| - |w_{k+1}| <= multiplet_tol |w_k| (or
+  // Truncation policy, on the values w of the decomposed matrix (C4v: eigenvalues of the
+  // enlarged corner; directional: singular values of R1 R2^T):
+  // never cut between |w_k| >= |w_{k+1}| with |w_k| - |w_{k+1}| <= multiplet_tol |w_k| (or
   // within rounding of |w_1|): the cut moves down to the nearest gap (up if the first
   // multiplet reaches past chi). Relative to |w_k|, not |w_1|: corner spectra span decades.
   bool keep_multiplets = true;
   double multiplet_tol = 1e-8;
-  double rel_cutoff = 1e-12;    // drop |w_i| <= rel_cutoff |w_1| (the projectors use S^{-1/2})
+  // Drop |w_i| <= rel_cutoff |w_1|: exact zeros (rank-deficient enlarged corners) and, for the
+  // projectors' S^{-1/2}, values at the rounding level.
+  double rel_cutoff = 1e-12;
   // Broadening of the adjoints' 1/(w_i - w_j) (linalg/options.hpp), on the scale of the corner
   // spectrum: the C4v eigh uses it as is; the directional projectors' SVD of R1 R2^T, whose
   // values go like the corners' squared (half system) or to the fourth power (full), uses
