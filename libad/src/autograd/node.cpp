@@ -14,8 +14,16 @@
 
 namespace tnad {
 
-Node::Node(std::string name) : name_(nullptr) { own_name(std::move(name)); }
-Node::Node(const char* name) : name_(name) {}
+namespace {
+thread_local int64_t t_nodes_created = 0;
+}  // namespace
+int64_t nodes_created() { return t_nodes_created; }
+
+Node::Node(std::string name) : name_(nullptr) {
+  ++t_nodes_created;
+  own_name(std::move(name));
+}
+Node::Node(const char* name) : name_(name) { ++t_nodes_created; }
 
 void Node::own_name(std::string name) {
   if (!provenance_) provenance_ = std::make_unique<Provenance>();

@@ -16,6 +16,11 @@ namespace tnad {
 
 class Node;
 
+// How many nodes (recorded ops, leaf accumulators, custom ops, checkpoints) were created
+// on this thread so far: a diagnostic, e.g. to check that a repeated backward through a
+// retained graph records nothing new (fixed_point.hpp's reusable pullback).
+int64_t nodes_created();
+
 // Where a gradient goes: output `index` of `node`. A null node means "no gradient needed".
 struct Edge {
   std::shared_ptr<Node> node;
