@@ -3,6 +3,7 @@
 #pragma once
 #include "tnad/ad/autograd.hpp"
 #include "tnad/ad/checkpoint.hpp"
+#include "tnad/ad/fixed_point.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/ad/forward.hpp"
 #include "tnad/ad/gradcheck.hpp"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tnad/linalg/eigh.hpp"
+#include "tnad/linalg/fixed_point_solvers.hpp"
 #include "tnad/linalg/krylov.hpp"
 #include "tnad/linalg/options.hpp"
 #include "tnad/ad/op_info.hpp"

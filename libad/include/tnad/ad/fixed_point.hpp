@@ -71,6 +71,10 @@ class Pullback {
 inline Pullback pullback(const MultiFn& f, const TensorList& inputs) { return Pullback(f, inputs); }
 
 // ---------------------------------------------------------------- adjoint solvers
+// The 2-norm over all entries of all tensors, and a x + y tensor by tensor (values).
+double list_norm(const TensorList& v);
+TensorList list_axpy(double a, const TensorList& x, const TensorList& y);
+
 using TensorListMap = std::function<TensorList(const TensorList&)>;
 
 struct AdjointSolveOptions {
