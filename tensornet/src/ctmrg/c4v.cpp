@@ -33,8 +33,77 @@ void check_symmetric(const Tensor& a, const CtmrgOptions& o, const char* who) {
                 o.symmetry_tol, "); symmetrize the site tensor with c4v_symmetrize");
 }
 
-// One step on (C, T) with the double layer a; writes the discarded weight.
-C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOptions& o, double& discarded) {
+// The C4v bond gauge. C' = diag(w) is unique; T' only up to T'_{k d k'} -> s_k s_k' T'_{k d k'}
+// (the signs of the eigenvector columns, s_k = +-1). The signs are chosen from values (a
+// discrete choice: its derivative is zero) so that T' overlaps the reference T (the
+// previous iterate) positively row by row: s_0 = +1, then each k joins the fixed set F
+// with s_k = sign(sum_{d, k' in F} T'_{k d k'} s_k' R_{k d k'}), the rows with the largest
+// overlap first. Without a reference of the same shape (chi still growing), the same with
+// the largest-|.| entry of T'_{k, :, F} s_F made positive instead. A row with no overlap
+// with F (a block of T' decoupled by a symmetry) starts a new block with s = +1: flipping
+// a decoupled block leaves T' unchanged.
+std::vector<double> bond_signs(const NDArray& T, const NDArray* ref) {
+  const int64_t K = T.size(0), Dd = T.size(1);
+  const bool use_ref = ref && ref->defined() && ref->shape() == T.shape();
+  const double* t = T.data();
+  const double* r = use_ref ? ref->data() : nullptr;
+  const double scale = use_ref ? nd::norm(T) * nd::norm(*ref) : nd::max_abs(T);
+  const double small = 1e-10 * scale;
+  std::vector<double> s(K, 0.0);
+  std::vector<bool> fixed(K, false);
+  auto score = [&](int64_t k) {  // signed evidence for s_k = +1 from the fixed rows
+    double ov = 0.0, best = 0.0;
+    for (int64_t d = 0; d < Dd; ++d)
+      for (int64_t q = 0; q < K; ++q) {
+        if (!fixed[q]) continue;
+        const double v = t[(k * Dd + d) * K + q] * s[q];
+        if (use_ref) ov += v * r[(k * Dd + d) * K + q];
+        else if (std::abs(v) > std::abs(best)) best = v;
+      }
+    return use_ref ? ov : best;
+  };
+  int64_t left = K;
+  while (left > 0) {
+    // Seed a block at the first free row, then grow it by the strongest evidence.
+    for (int64_t k = 0; k < K; ++k)
+      if (!fixed[k]) {
+        s[k] = 1.0;
+        fixed[k] = true;
+        --left;
+        break;
+      }
+    while (left > 0) {
+      int64_t arg = -1;
+      double sc = 0.0;
+      for (int64_t k = 0; k < K; ++k) {
+        if (fixed[k]) continue;
+        const double v = score(k);
+        if (std::abs(v) > std::abs(sc)) sc = v, arg = k;
+      }
+      if (arg < 0 || std::abs(sc) <= small) break;
+      s[arg] = sc > 0 ? 1.0 : -1.0;
+      fixed[arg] = true;
+      --left;
+    }
+  }
+  return s;
+}
+
+// T with the bond signs applied (a constant sign pattern: recorded as one product).
+Tensor apply_signs(const Tensor& T, const std::vector<double>& s) {
+  const int64_t K = T.size(0), Dd = T.size(1);
+  NDArray m = NDArray::empty(T.shape(), "ctmrg_c4v gauge");
+  double* p = m.mutable_data();
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t d = 0; d < Dd; ++d)
+      for (int64_t q = 0; q < K; ++q) p[(k * Dd + d) * K + q] = s[k] * s[q];
+  return T * Tensor(std::move(m));
+}
+
+// One step on (C, T) with the double layer a; writes the discarded weight. With a
+// reference (gauge fixing on), the new T is put in the gauge closest to it (bond_signs).
+C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOptions& o, double& discarded,
+            const NDArray* gauge_ref) {
   const int64_t chi = C.size(0), Dd = a.size(0), n = chi * Dd;
   const Tensor M = reshape(einsum("xy,xuX,ylY,uldr->XrYd", {C, T, T, a}, cd::fixed_path()), Shape{n, n});
   // The k <= chi pairs of largest |w| (kept_rank; eigh_truncated records the full
@@ -47,6 +116,7 @@ C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOption
   const Tensor C2 = diag(w);  // = P^T M P
   Tensor T2 = einsum("xlk,xuX,uldr,XrK->kdK", {P, T, a, P}, cd::fixed_path());
   T2 = (T2 + permute(T2, {2, 1, 0})) * 0.5;
+  if (gauge_ref) T2 = apply_signs(T2, bond_signs(T2.value(), gauge_ref));
   return {C2 / norm(C2), T2 / norm(T2)};
 }
 
@@ -73,7 +143,8 @@ C4vEnv ctmrg_c4v_step(const C4vEnv& env, const Tensor& A, const CtmrgOptions& op
   const Tensor a = cd::as_double_layer(A, "ctmrg_c4v_step");
   check_env(env, a.size(0), "ctmrg_c4v_step");
   double discarded = 0.0;
-  C4vEnv out = step(env.C, env.T, a, options, discarded);
+  const NDArray ref = env.T.value();
+  C4vEnv out = step(env.C, env.T, a, options, discarded, options.fix_gauge ? &ref : nullptr);
   if (truncation_error) *truncation_error = discarded;
   return out;
 }
@@ -84,7 +155,8 @@ C4vCtmrg ctmrg_c4v(const Tensor& A, const C4vEnv& init, const CtmrgOptions& opti
   check_env(init, a.size(0), "ctmrg_c4v");
   check_symmetric(a, options, "ctmrg_c4v");
   const cd::StepFn f = [options](const std::vector<Tensor>& s, const std::vector<Tensor>& p, double& err) {
-    C4vEnv e = step(s[0], s[1], p[0], options, err);
+    const NDArray ref = s[1].value();
+    C4vEnv e = step(s[0], s[1], p[0], options, err, options.fix_gauge ? &ref : nullptr);
     return std::vector<Tensor>{e.C, e.T};
   };
   C4vCtmrg r;
@@ -98,6 +170,51 @@ C4vCtmrg ctmrg_c4v(const Tensor& A, const C4vEnv& init, const CtmrgOptions& opti
 C4vCtmrg ctmrg_c4v(const Tensor& A, const CtmrgOptions& options) {
   const Tensor a = cd::as_double_layer(A, "ctmrg_c4v");
   return ctmrg_c4v(a, c4v_initial_env(a, options.chi), options);
+}
+
+// ---------------------------------------------------------------- fixed-point gradient
+C4vEnv c4v_fixed_point_env(const Tensor& A, const C4vEnv& converged, const CtmrgOptions& options,
+                           const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info) {
+  cd::check_options(options, "c4v_fixed_point_env");
+  const Tensor a = cd::as_double_layer(A.detach(), "c4v_fixed_point_env");
+  check_env(converged, a.size(0), "c4v_fixed_point_env");
+  check_symmetric(a, options, "c4v_fixed_point_env");
+  // The differentiated step: gauge fixed against x* itself (a constant sign pattern, the
+  // "fixed" gauge of Francuz et al.), the kept rank that of x* (recorded once, at x*).
+  const NDArray ref = converged.T.detach().value();
+  const bool site = A.ndim() == 5;
+  const FixedPointStep f = [options, ref, site](const TensorList& x, const TensorList& p) {
+    const Tensor a = site ? double_layer(p[0]) : p[0];
+    double discarded = 0.0;
+    const C4vEnv e = step(x[0], x[1], a, options, discarded, &ref);
+    return TensorList{e.C, e.T};
+  };
+  const TensorList out = fixed_point(f, {converged.C, converged.T}, {A}, fp, std::move(info));
+  return {out[0], out[1]};
+}
+
+C4vCtmrg ctmrg_c4v_fixed_point(const Tensor& A, const C4vEnv& init, const CtmrgOptions& options,
+                               const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info) {
+  if (!options.fix_gauge)
+    throw_error("ctmrg_c4v_fixed_point: needs fix_gauge = true (an environment converged only up to its bond "
+                "gauge is no fixed point of the step)");
+  C4vCtmrg r;
+  {
+    NoGradGuard forward_unrecorded;
+    r = ctmrg_c4v(A.detach(), init.detach(), options);
+  }
+  r.env = c4v_fixed_point_env(A, r.env, options, fp, std::move(info));
+  return r;
+}
+
+C4vCtmrg ctmrg_c4v_fixed_point(const Tensor& A, const CtmrgOptions& options, const FixedPointOptions& fp,
+                               std::shared_ptr<FixedPointInfo> info) {
+  C4vEnv init;
+  {
+    NoGradGuard ng;
+    init = c4v_initial_env(A.detach(), options.chi);
+  }
+  return ctmrg_c4v_fixed_point(A, init, options, fp, std::move(info));
 }
 
 }  // namespace tnad

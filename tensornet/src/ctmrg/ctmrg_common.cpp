@@ -59,6 +59,17 @@ double spectrum_distance(const std::vector<double>& s, const std::vector<double>
   return std::sqrt(d);
 }
 
+// max |x - y| / max |x| over the tensors, -1 if the shapes differ.
+double element_change(const std::vector<Tensor>& x, const std::vector<Tensor>& y) {
+  double d = 0.0, m = 0.0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!(x[i].shape() == y[i].shape())) return -1.0;
+    d = std::max(d, nd::max_abs(nd::sub(x[i].value(), y[i].value())));
+    m = std::max(m, nd::max_abs(x[i].value()));
+  }
+  return m > 0 ? d / m : d;
+}
+
 std::vector<Tensor> iterate(const StepFn& step, std::vector<Tensor> state, const std::vector<Tensor>& params,
                             const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& corners,
                             const CtmrgOptions& o, CtmrgInfo& info, const std::string& name) {
@@ -68,6 +79,7 @@ std::vector<Tensor> iterate(const StepFn& step, std::vector<Tensor> state, const
   const std::size_t ns = state.size();
   for (int it = 0; it < o.max_iter; ++it) {
     NameScope scope(name + " iteration " + std::to_string(it));
+    const std::vector<Tensor> before = state;
     if (o.checkpoint) {
       // The step keeps (environment, params) and is re-run in the backward; the re-run
       // writes the same truncation error into the same place.
@@ -83,6 +95,7 @@ std::vector<Tensor> iterate(const StepFn& step, std::vector<Tensor> state, const
     } else {
       state = step(state, params, info.truncation_error);
     }
+    info.env_change = element_change(state, before);
     for (const Tensor& t : state)
       if (!nd::all_finite(t.value()))
         throw_error(name, ": iteration ", it, ": the environment has NaN or Inf entries");

@@ -53,8 +53,10 @@
 // broaden 1/(w_i - w_j) (linalg/options.hpp) and keep_multiplets avoids cutting a multiplet,
 // where the true gradient diverges; (3) warm start: an environment kept from a previous
 // optimizer step must be detached (env.detach()), or the new graph reaches into the old one;
-// (4) the corner spectra converge, the environment tensors only up to a gauge of the
-// renormalized bonds (signs, rotations inside multiplets): compare observables, not tensors;
+// (4) without gauge fixing the corner spectra converge, the environment tensors only up to
+// a gauge of the renormalized bonds (signs, rotations inside multiplets): compare
+// observables, not tensors (the C4v step fixes the signs by default, fix_gauge; rotations
+// inside exactly degenerate multiplets stay free);
 // (5) full-system projectors decompose R1 R2^T ~ (corner)^4, which double precision resolves
 // only down to ~1e-4 of the largest corner value (half system ~1e-8): beyond that the kept
 // rank stops growing and the convergence measure stalls near 1e-10 (2D Ising, D^2 = 2). On
@@ -63,8 +65,10 @@
 // differences that do not settle). half_system is the default.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
+#include "tnad/ad/fixed_point.hpp"
 #include "tnad/linalg/options.hpp"
 #include "tnad/linalg/truncation.hpp"
 #include "tnad/ad/tensor.hpp"
@@ -92,6 +96,10 @@ struct CtmrgOptions {
   bool checkpoint = false;      // per-iteration checkpointing of the recorded iterations
   // C4v CTMRG: the largest c4v_asymmetry(a) accepted (tnad::Error beyond).
   double symmetry_tol = 1e-10;
+  // C4v CTMRG: fix the bond gauge of each new T against the previous iterate (signs of the
+  // eigenvectors; see "Gauge" above), so that the environment converges element-wise and is
+  // a fixed point of the step. Costs O(chi^3 D^2) per step. Needed by the fixed-point gradient.
+  bool fix_gauge = true;
   // Directional CTMRG: how the projectors are built.
   CtmrgProjectors projectors = CtmrgProjectors::half_system;
 };
@@ -100,6 +108,9 @@ struct CtmrgInfo {
   int iterations = 0;           // iterations run
   double error = 0;             // last change of the corner spectra
   bool converged = false;       // error < tol before max_iter
+  double env_change = -1;       // max |x_n - x_{n-1}| / max |x_n| over the environment tensors of the
+                                // last iteration (-1 while their shapes still change): element-wise
+                                // convergence, meaningful with a fixed gauge
   double truncation_error = 0;  // discarded weight of the last iteration's truncations (largest):
                                 // sum_{i>k} w_i^2 / sum_i w_i^2 (C4v), the same in s_i (directional)
 };
@@ -131,6 +142,41 @@ C4vCtmrg ctmrg_c4v(const Tensor& A, const CtmrgOptions& options);
 // weight.
 C4vEnv ctmrg_c4v_step(const C4vEnv& env, const Tensor& A, const CtmrgOptions& options,
                       double* truncation_error = nullptr);
+
+// ---- Gauge (C4v). The step's eigh fixes each eigenvector only up to its sign s_k, so T'
+// is determined up to T'_{k d k'} -> s_k s_k' T'_{k d k'} (C' = diag(w) is unique). With
+// fix_gauge the signs are chosen so that each row of T' overlaps the previous T positively
+// (greedily, strongest overlap first; the largest entry made positive while chi still
+// grows): then x_n -> x* element-wise (CtmrgInfo::env_change -> 0), and x* = f(x*) exactly,
+// which the fixed-point gradient needs. A sign pattern is a discrete choice: its derivative
+// is zero, so the unrolled gradient is unchanged by it.
+//
+// ---- Fixed-point gradient (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); docs/adjoints.md,
+// "Fixed points"). With x* = (C*, T*) = f(x*, A), f the gauge-fixed step,
+//   dL/dA = f_A^T y,  (I - f_x^T) y = dL/dx*,
+// solved by fixed_point() (tnad/ad/fixed_point.hpp; Neumann series by default, GMRES or
+// Arnoldi from tnad/linalg/fixed_point_solvers.hpp). The forward runs unrecorded; the
+// backward records ONE step at (x*, A) and back-propagates it once per solver iteration:
+// memory of one step's tape, independent of the number of CTMRG iterations. In the
+// differentiated step the gauge is held at the one of x* (signs against T* itself, PEPSKit's
+// "fixed" scheme) and the truncation keeps x*'s rank. Traps: converge the forward well
+// below the wanted gradient accuracy (tol ~1e-12 on the spectra for 1e-6 on the
+// gradient); the adjoint series converges like the forward (rho(f_x) < 1), slowly near a
+// critical point (use GMRES); exactly degenerate corner spectra leave a rotation gauge that
+// the sign fix does not remove (uniform random site entries avoid them, peps.hpp).
+
+// The converged environment `converged` (of ctmrg_c4v with fix_gauge, tol small) attached
+// to A by the fixed-point rule: the returned tensors have its values; gradients of
+// anything computed from them reach A through the implicit adjoint. A: the site tensor (or
+// 4-leg double layer) the environment belongs to. info: the adjoint solve's report.
+C4vEnv c4v_fixed_point_env(const Tensor& A, const C4vEnv& converged, const CtmrgOptions& options,
+                           const FixedPointOptions& fp = {}, std::shared_ptr<FixedPointInfo> info = nullptr);
+// ctmrg_c4v run unrecorded (from init, or from c4v_initial_env(A, chi)), then
+// c4v_fixed_point_env. Memory: the forward keeps nothing; the backward one step's tape.
+C4vCtmrg ctmrg_c4v_fixed_point(const Tensor& A, const C4vEnv& init, const CtmrgOptions& options,
+                               const FixedPointOptions& fp = {}, std::shared_ptr<FixedPointInfo> info = nullptr);
+C4vCtmrg ctmrg_c4v_fixed_point(const Tensor& A, const CtmrgOptions& options, const FixedPointOptions& fp = {},
+                               std::shared_ptr<FixedPointInfo> info = nullptr);
 
 // ---------------------------------------------------------------- directional
 // The environment of one site:
