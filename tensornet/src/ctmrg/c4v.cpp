@@ -33,73 +33,6 @@ void check_symmetric(const Tensor& a, const CtmrgOptions& o, const char* who) {
                 o.symmetry_tol, "); symmetrize the site tensor with c4v_symmetrize");
 }
 
-// The C4v bond gauge. C' = diag(w) is unique; T' only up to T'_{k d k'} -> s_k s_k' T'_{k d k'}
-// (the signs of the eigenvector columns, s_k = +-1). The signs are chosen from values (a
-// discrete choice: its derivative is zero) so that T' overlaps the reference T (the
-// previous iterate) positively row by row: s_0 = +1, then each k joins the fixed set F
-// with s_k = sign(sum_{d, k' in F} T'_{k d k'} s_k' R_{k d k'}), the rows with the largest
-// overlap first. Without a reference of the same shape (chi still growing), the same with
-// the largest-|.| entry of T'_{k, :, F} s_F made positive instead. A row with no overlap
-// with F (a block of T' decoupled by a symmetry) starts a new block with s = +1: flipping
-// a decoupled block leaves T' unchanged.
-std::vector<double> bond_signs(const NDArray& T, const NDArray* ref) {
-  const int64_t K = T.size(0), Dd = T.size(1);
-  const bool use_ref = ref && ref->defined() && ref->shape() == T.shape();
-  const double* t = T.data();
-  const double* r = use_ref ? ref->data() : nullptr;
-  const double scale = use_ref ? nd::norm(T) * nd::norm(*ref) : nd::max_abs(T);
-  const double small = 1e-10 * scale;
-  std::vector<double> s(K, 0.0);
-  std::vector<bool> fixed(K, false);
-  auto score = [&](int64_t k) {  // signed evidence for s_k = +1 from the fixed rows
-    double ov = 0.0, best = 0.0;
-    for (int64_t d = 0; d < Dd; ++d)
-      for (int64_t q = 0; q < K; ++q) {
-        if (!fixed[q]) continue;
-        const double v = t[(k * Dd + d) * K + q] * s[q];
-        if (use_ref) ov += v * r[(k * Dd + d) * K + q];
-        else if (std::abs(v) > std::abs(best)) best = v;
-      }
-    return use_ref ? ov : best;
-  };
-  int64_t left = K;
-  while (left > 0) {
-    // Seed a block at the first free row, then grow it by the strongest evidence.
-    for (int64_t k = 0; k < K; ++k)
-      if (!fixed[k]) {
-        s[k] = 1.0;
-        fixed[k] = true;
-        --left;
-        break;
-      }
-    while (left > 0) {
-      int64_t arg = -1;
-      double sc = 0.0;
-      for (int64_t k = 0; k < K; ++k) {
-        if (fixed[k]) continue;
-        const double v = score(k);
-        if (std::abs(v) > std::abs(sc)) sc = v, arg = k;
-      }
-      if (arg < 0 || std::abs(sc) <= small) break;
-      s[arg] = sc > 0 ? 1.0 : -1.0;
-      fixed[arg] = true;
-      --left;
-    }
-  }
-  return s;
-}
-
-// T with the bond signs applied (a constant sign pattern: recorded as one product).
-Tensor apply_signs(const Tensor& T, const std::vector<double>& s) {
-  const int64_t K = T.size(0), Dd = T.size(1);
-  NDArray m = NDArray::empty(T.shape(), "ctmrg_c4v gauge");
-  double* p = m.mutable_data();
-  for (int64_t k = 0; k < K; ++k)
-    for (int64_t d = 0; d < Dd; ++d)
-      for (int64_t q = 0; q < K; ++q) p[(k * Dd + d) * K + q] = s[k] * s[q];
-  return T * Tensor(std::move(m));
-}
-
 // One step on (C, T) with the double layer a; writes the discarded weight. With a
 // reference (gauge fixing on), the new T is put in the gauge closest to it (bond_signs).
 C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOptions& o, double& discarded,
@@ -116,7 +49,10 @@ C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOption
   const Tensor C2 = diag(w);  // = P^T M P
   Tensor T2 = einsum("xlk,xuX,uldr,XrK->kdK", {P, T, a, P}, cd::fixed_path());
   T2 = (T2 + permute(T2, {2, 1, 0})) * 0.5;
-  if (gauge_ref) T2 = apply_signs(T2, bond_signs(T2.value(), gauge_ref));
+  if (gauge_ref) {
+    const std::vector<double> sg = cd::bond_signs(T2.value(), gauge_ref);
+    T2 = cd::apply_signs(T2, {sg, {}, sg}, cd::global_sign(T2, {sg, {}, sg}, gauge_ref));
+  }
   return {C2 / norm(C2), T2 / norm(T2)};
 }
 

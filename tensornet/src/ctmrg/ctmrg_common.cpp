@@ -8,6 +8,7 @@
 #include "tnad/ad/checkpoint.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/ad/nd.hpp"
+#include "tnad/ad/ops.hpp"
 #include "tnad/linalg/svd.hpp"
 #include "tnad/tensornet/peps.hpp"
 
@@ -57,6 +58,98 @@ double spectrum_distance(const std::vector<double>& s, const std::vector<double>
     d += x * x;
   }
   return std::sqrt(d);
+}
+
+// The sign gauge of one renormalized bond shared by both ends of an edge tensor T (k, d, k'):
+// T_{k d k'} -> s_k s_k' T_{k d k'} (C4v: the signs of the eigenvector columns; directional:
+// of the singular vectors of the cut). The signs are chosen from values (a
+// discrete choice: its derivative is zero) so that T' overlaps the reference T (the
+// previous iterate) positively row by row: s_0 = +1, then each k joins the fixed set F
+// with s_k = sign(sum_{d, k' in F} T'_{k d k'} s_k' R_{k d k'}), the rows with the largest
+// overlap first. Without a reference of the same shape (chi still growing), the same with
+// the largest-|.| entry of T'_{k, :, F} s_F made positive instead. A row with no overlap
+// with F (a block of T' decoupled by a symmetry) starts a new block with s = +1: flipping
+// a decoupled block leaves T' unchanged.
+std::vector<double> bond_signs(const NDArray& T, const NDArray* ref) {
+  const int64_t K = T.size(0), Dd = T.size(1);
+  const bool use_ref = ref && ref->defined() && ref->shape() == T.shape();
+  const double* t = T.data();
+  const double* r = use_ref ? ref->data() : nullptr;
+  const double scale = use_ref ? nd::norm(T) * nd::norm(*ref) : nd::max_abs(T);
+  const double small = 1e-10 * scale;
+  std::vector<double> s(K, 0.0);
+  std::vector<bool> fixed(K, false);
+  auto score = [&](int64_t k) {  // signed evidence for s_k = +1 from the fixed rows
+    double ov = 0.0, best = 0.0;
+    for (int64_t d = 0; d < Dd; ++d)
+      for (int64_t q = 0; q < K; ++q) {
+        if (!fixed[q]) continue;
+        const double v = t[(k * Dd + d) * K + q] * s[q];
+        if (use_ref) ov += v * r[(k * Dd + d) * K + q];
+        else if (std::abs(v) > std::abs(best)) best = v;
+      }
+    return use_ref ? ov : best;
+  };
+  int64_t left = K;
+  while (left > 0) {
+    // Seed a block at the first free row, then grow it by the strongest evidence.
+    for (int64_t k = 0; k < K; ++k)
+      if (!fixed[k]) {
+        s[k] = 1.0;
+        fixed[k] = true;
+        --left;
+        break;
+      }
+    while (left > 0) {
+      int64_t arg = -1;
+      double sc = 0.0;
+      for (int64_t k = 0; k < K; ++k) {
+        if (fixed[k]) continue;
+        const double v = score(k);
+        if (std::abs(v) > std::abs(sc)) sc = v, arg = k;
+      }
+      if (arg < 0 || std::abs(sc) <= small) break;
+      s[arg] = sc > 0 ? 1.0 : -1.0;
+      fixed[arg] = true;
+      --left;
+    }
+  }
+  return s;
+}
+
+
+double global_sign(const Tensor& T, const std::vector<std::vector<double>>& legs, const NDArray* ref) {
+  if (!ref || !ref->defined() || !(ref->shape() == T.shape())) return 1.0;
+  const Shape& sh = T.shape();
+  const double* t = T.data();
+  const double* r = ref->data();
+  double ov = 0.0;
+  std::vector<int64_t> idx(sh.size(), 0);
+  for (int64_t i = 0, n = T.numel(); i < n; ++i) {
+    double f = 1.0;
+    for (std::size_t l = 0; l < legs.size(); ++l)
+      if (!legs[l].empty()) f *= legs[l][std::size_t(idx[l])];
+    ov += f * t[i] * r[i];
+    for (int64_t l = int64_t(sh.size()) - 1; l >= 0 && ++idx[std::size_t(l)] == sh[std::size_t(l)]; --l) idx[std::size_t(l)] = 0;
+  }
+  return ov < 0 ? -1.0 : 1.0;
+}
+
+Tensor apply_signs(const Tensor& T, const std::vector<std::vector<double>>& legs, double global) {
+  NDArray m = NDArray::empty(T.shape(), "ctmrg gauge");
+  double* p = m.mutable_data();
+  const Shape& sh = T.shape();
+  std::vector<int64_t> idx(sh.size(), 0);
+  bool trivial = global == 1.0;
+  for (int64_t i = 0, n = T.numel(); i < n; ++i) {
+    double f = global;
+    for (std::size_t l = 0; l < legs.size(); ++l)
+      if (!legs[l].empty()) f *= legs[l][std::size_t(idx[l])];
+    p[i] = f;
+    trivial = trivial && f == 1.0;
+    for (int64_t l = int64_t(sh.size()) - 1; l >= 0 && ++idx[std::size_t(l)] == sh[std::size_t(l)]; --l) idx[std::size_t(l)] = 0;
+  }
+  return trivial ? T : T * Tensor(std::move(m));
 }
 
 // max |x - y| / max |x| over the tensors, -1 if the shapes differ.

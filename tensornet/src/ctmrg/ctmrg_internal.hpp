@@ -34,6 +34,16 @@ std::vector<double> normalized_spectrum(const Tensor& C);
 // sqrt(sum_i (s_i - t_i)^2), the shorter list padded with zeros.
 double spectrum_distance(const std::vector<double>& s, const std::vector<double>& t);
 
+// The sign gauge of a renormalized bond (ctmrg.hpp, "Gauge"): for an edge T (k, d, k') whose
+// two outer legs are the same bond (single site), signs s with T_{k d k'} s_k s_k' closest
+// to ref (row overlaps positive; without a ref of T's shape, the largest entries positive).
+std::vector<double> bond_signs(const NDArray& T, const NDArray* ref);
+// The overall sign (+-1) making <T with the leg signs applied, ref> >= 0 (1 without ref).
+double global_sign(const Tensor& T, const std::vector<std::vector<double>>& legs, const NDArray* ref);
+// T_{i j ...} * global * legs[0][i] * legs[1][j] ... (an empty list: no signs on that leg),
+// recorded as one product with a constant (T itself if every factor is 1).
+Tensor apply_signs(const Tensor& T, const std::vector<std::vector<double>>& legs, double global = 1.0);
+
 // The CTMRG loop: state_{k+1} = step(state_k, params) until the corner spectra change by
 // less than tol or max_iter steps ran; each step checkpointed when options.checkpoint.
 // `corners(state)` lists the corner matrices whose spectra are compared. The step records

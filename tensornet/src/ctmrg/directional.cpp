@@ -11,6 +11,7 @@
 #include "tnad/linalg/svd.hpp"
 #include "tnad/tensornet/ctmrg.hpp"
 #include "tnad/tensornet/einsum.hpp"
+#include "tnad/tensornet/peps.hpp"
 
 namespace tnad {
 
@@ -144,6 +145,30 @@ void iteration(Cell& c, const CtmrgOptions& o, double& discarded) {
     move_left(c, o, discarded);
     c = rotate(c);
   }
+}
+
+// Single site: the bond gauges s_T, s_L, s_R, s_B (one per side: an edge's two outer legs
+// and the corners' legs beside it are the same bond of the translation-invariant
+// environment), each from the edge's row overlaps with ref (bond_signs), then the overall
+// sign of every tensor against ref (ctmrg.hpp, "Gauge"). Without a ref of matching shapes:
+// the largest entries positive, no overall signs.
+CtmEnv fix_gauge(const CtmEnv& e, const CtmEnv& ref) {
+  const Tensor* out[8] = {&e.C_tl, &e.C_tr, &e.C_br, &e.C_bl, &e.T_t, &e.T_r, &e.T_b, &e.T_l};
+  const Tensor* rin[8] = {&ref.C_tl, &ref.C_tr, &ref.C_br, &ref.C_bl, &ref.T_t, &ref.T_r, &ref.T_b, &ref.T_l};
+  bool same = true;
+  NDArray r[8];
+  for (int i = 0; i < 8; ++i) {
+    same = same && rin[i]->defined() && rin[i]->shape() == out[i]->shape();
+    if (rin[i]->defined()) r[i] = rin[i]->value();
+  }
+  const auto signs = [&](int i) { return cd::bond_signs(out[i]->value(), same ? &r[i] : nullptr); };
+  const std::vector<double> sT = signs(4), sR = signs(5), sB = signs(6), sL = signs(7);
+  const std::vector<std::vector<double>> legs[8] = {{sT, sL}, {sT, sR}, {sB, sR}, {sB, sL},
+                                                    {sT, {}, sT}, {sR, {}, sR}, {sB, {}, sB}, {sL, {}, sL}};
+  Tensor fixed[8];
+  for (int i = 0; i < 8; ++i)
+    fixed[i] = cd::apply_signs(*out[i], legs[i], cd::global_sign(*out[i], legs[i], same ? &r[i] : nullptr));
+  return {fixed[0], fixed[1], fixed[2], fixed[3], fixed[4], fixed[5], fixed[6], fixed[7]};
 }
 
 // ---- checks and the flat state of the iteration loop
@@ -282,6 +307,7 @@ CtmCellEnv ctmrg_step(const CtmCellEnv& env, const std::vector<Tensor>& A, const
   check_cell(env, c.a, "ctmrg_step");
   double discarded = 0.0;
   iteration(c, options, discarded);
+  if (options.fix_gauge && c.Lx == 1 && c.Ly == 1) c.env[0] = fix_gauge(c.env[0], env.site[0]);
   if (truncation_error) *truncation_error = discarded;
   return {c.Lx, c.Ly, c.env};
 }
@@ -314,6 +340,7 @@ CtmrgCell ctmrg(const std::vector<Tensor>& A, const CtmCellEnv& init, const Ctmr
     c.a = p;
     err = 0.0;
     iteration(c, options, err);
+    if (options.fix_gauge && Lx == 1 && Ly == 1) c.env[0] = fix_gauge(c.env[0], unflatten(s)[0]);
     return flatten(c.env);
   };
   CtmrgCell r;
@@ -330,6 +357,51 @@ Ctmrg ctmrg(const Tensor& A, const CtmEnv& init, const CtmrgOptions& options) {
 Ctmrg ctmrg(const Tensor& A, const CtmrgOptions& options) {
   const Tensor a = cd::as_double_layer(A, "ctmrg");
   return ctmrg(a, initial_env(a), options);
+}
+
+// ---------------------------------------------------------------- fixed-point gradient
+CtmEnv fixed_point_env(const Tensor& A, const CtmEnv& converged, const CtmrgOptions& options,
+                       const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info) {
+  cd::check_options(options, "fixed_point_env");
+  const Tensor a = cd::as_double_layer(A.detach(), "fixed_point_env");
+  check_env(converged, a.size(0), "fixed_point_env");
+  // The differentiated step: one iteration, its signs fixed against x* itself (constants),
+  // the kept ranks those at x* (recorded once, at x*).
+  const CtmEnv ref = converged.detach();
+  const bool site = A.ndim() == 5;
+  const FixedPointStep f = [options, ref, site](const TensorList& x, const TensorList& p) {
+    Cell c;
+    c.env = unflatten(x);
+    c.a = {site ? double_layer(p[0]) : Tensor(p[0])};
+    double discarded = 0.0;
+    iteration(c, options, discarded);
+    return flatten({fix_gauge(c.env[0], ref)});
+  };
+  return unflatten(fixed_point(f, flatten({converged}), {A}, fp, std::move(info)))[0];
+}
+
+Ctmrg ctmrg_fixed_point(const Tensor& A, const CtmEnv& init, const CtmrgOptions& options, const FixedPointOptions& fp,
+                        std::shared_ptr<FixedPointInfo> info) {
+  if (!options.fix_gauge)
+    throw_error("ctmrg_fixed_point: needs fix_gauge = true (an environment converged only up to its bond gauge "
+                "is no fixed point of the step)");
+  Ctmrg r;
+  {
+    NoGradGuard forward_unrecorded;
+    r = ctmrg(A.detach(), init.detach(), options);
+  }
+  r.env = fixed_point_env(A, r.env, options, fp, std::move(info));
+  return r;
+}
+
+Ctmrg ctmrg_fixed_point(const Tensor& A, const CtmrgOptions& options, const FixedPointOptions& fp,
+                        std::shared_ptr<FixedPointInfo> info) {
+  CtmEnv init;
+  {
+    NoGradGuard ng;
+    init = initial_env(A.detach());
+  }
+  return ctmrg_fixed_point(A, init, options, fp, std::move(info));
 }
 
 }  // namespace tnad

@@ -96,9 +96,10 @@ struct CtmrgOptions {
   bool checkpoint = false;      // per-iteration checkpointing of the recorded iterations
   // C4v CTMRG: the largest c4v_asymmetry(a) accepted (tnad::Error beyond).
   double symmetry_tol = 1e-10;
-  // C4v CTMRG: fix the bond gauge of each new T against the previous iterate (signs of the
-  // eigenvectors; see "Gauge" above), so that the environment converges element-wise and is
-  // a fixed point of the step. Costs O(chi^3 D^2) per step. Needed by the fixed-point gradient.
+  // Fix the bond gauge of each new environment against the previous iterate (signs; see
+  // "Gauge" below), so that it converges element-wise and is a fixed point of the step:
+  // C4v CTMRG and single-site directional CTMRG (unit cells larger than 1 x 1: not yet).
+  // Costs O(chi^3 D^2) per step. Needed by the fixed-point gradient.
   bool fix_gauge = true;
   // Directional CTMRG: how the projectors are built.
   CtmrgProjectors projectors = CtmrgProjectors::half_system;
@@ -143,13 +144,21 @@ C4vCtmrg ctmrg_c4v(const Tensor& A, const CtmrgOptions& options);
 C4vEnv ctmrg_c4v_step(const C4vEnv& env, const Tensor& A, const CtmrgOptions& options,
                       double* truncation_error = nullptr);
 
-// ---- Gauge (C4v). The step's eigh fixes each eigenvector only up to its sign s_k, so T'
+// ---- Gauge. C4v: the step's eigh fixes each eigenvector only up to its sign s_k, so T'
 // is determined up to T'_{k d k'} -> s_k s_k' T'_{k d k'} (C' = diag(w) is unique). With
 // fix_gauge the signs are chosen so that each row of T' overlaps the previous T positively
 // (greedily, strongest overlap first; the largest entry made positive while chi still
 // grows): then x_n -> x* element-wise (CtmrgInfo::env_change -> 0), and x* = f(x*) exactly,
 // which the fixed-point gradient needs. A sign pattern is a discrete choice: its derivative
 // is zero, so the unrolled gradient is unchanged by it.
+// Directional, single site: each side's bond (T_t's two outer legs and the corners' legs
+// beside it, likewise T_r, T_b, T_l) is renormalized once per iteration by one truncated
+// SVD, whose singular vectors are fixed up to signs: the same rule on each edge gives the
+// signs of its side, then each of the 8 tensors gets the overall sign that overlaps its
+// predecessor positively (a corner or edge may come out negated: an overall factor the
+// normalized observables do not see). PEPSKit fixes the general gauge (continuous, inside
+// degenerate multiplets too) with the dominant eigenvector of a mixed transfer matrix with a
+// random MPS (Francuz et al., Sec. IV); signs suffice for nondegenerate spectra.
 //
 // ---- Fixed-point gradient (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); docs/adjoints.md,
 // "Fixed points"). With x* = (C*, T*) = f(x*, A), f the gauge-fixed step,
@@ -211,6 +220,16 @@ CtmEnv ctmrg_step(const CtmEnv& env, const Tensor& A, const CtmrgOptions& option
 // One left move: the column of (T_t, a, T_b) absorbed into (C_tl, T_l, C_bl).
 CtmEnv ctmrg_move_left(const CtmEnv& env, const Tensor& A, const CtmrgOptions& options,
                        double* truncation_error = nullptr);
+
+// The fixed-point gradient of the single-site directional CTMRG (see "Fixed-point gradient"
+// above; the gauge fixed per side and per tensor, "Gauge"): the converged environment
+// attached to A, and ctmrg run unrecorded then attached.
+CtmEnv fixed_point_env(const Tensor& A, const CtmEnv& converged, const CtmrgOptions& options,
+                       const FixedPointOptions& fp = {}, std::shared_ptr<FixedPointInfo> info = nullptr);
+Ctmrg ctmrg_fixed_point(const Tensor& A, const CtmEnv& init, const CtmrgOptions& options,
+                        const FixedPointOptions& fp = {}, std::shared_ptr<FixedPointInfo> info = nullptr);
+Ctmrg ctmrg_fixed_point(const Tensor& A, const CtmrgOptions& options, const FixedPointOptions& fp = {},
+                        std::shared_ptr<FixedPointInfo> info = nullptr);
 
 // The network and its environment rotated by 90 degrees counterclockwise (the left edge of
 // the result is the old top edge): corners transposed and moved on, the horizontal edges of
