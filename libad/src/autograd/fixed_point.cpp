@@ -147,12 +147,11 @@ AdjointSolveResult neumann_solve(const TensorListMap& jt, const TensorList& b, c
   TensorList term = b;
   double res = 1.0;
   while (true) {
-    y = list_axpy(1.0, term, y);  // y_n = sum_{k<n} (J^T)^k b
-    if (r.iterations >= options.max_iter) break;
-    term = jt(term);  // (J^T)^n b = b - (I - J^T) y_n
+    y = list_axpy(1.0, term, y);  // y_n = sum_{k<n} (J^T)^k b, n = iterations + 1
+    term = jt(term);              // (J^T)^n b = b - (I - J^T) y_n, its exact residual
     ++r.iterations;
     res = list_norm(term) / bnorm;
-    if (!std::isfinite(res) || res <= options.tol) break;
+    if (!std::isfinite(res) || res <= options.tol || r.iterations >= options.max_iter) break;
     if (res > 1e8) {
       r.note = "the series diverges (spectral radius of the step's Jacobian >= 1?)";
       break;

@@ -11,7 +11,9 @@
 // one VJP of that recorded step per solver iteration (the same tape, new seeds: no
 // re-recording), then pulls y back to p. Memory: x*, p and one step's tape, independent of
 // the number of forward iterations (run them unrecorded: NoGradGuard). The gradient w.r.t.
-// the initial iterate is zero (a fixed point does not remember where it started).
+// the initial iterate is zero (a fixed point does not remember where it started). The
+// direct term dL/dp of a loss that also reads p flows through the ordinary graph.
+// Cost of one backward: one recorded step plus (solver iterations + 1) backward sweeps of it.
 //
 // Solvers for (I - J^T) y = b, J^T v one VJP:
 //   neumann_solve (built in)  y = sum_k (J^T)^k b, the geometric series. Needs the spectral
