@@ -172,7 +172,9 @@ C4vEnv ctmrg_c4v_step(const C4vEnv& env, const Tensor& A, const CtmrgOptions& op
 // below the wanted gradient accuracy (tol ~1e-12 on the spectra for 1e-6 on the
 // gradient); the adjoint series converges like the forward (rho(f_x) < 1), slowly near a
 // critical point (use GMRES); exactly degenerate corner spectra leave a rotation gauge that
-// the sign fix does not remove (uniform random site entries avoid them, peps.hpp).
+// the sign fix does not remove (uniform random site entries avoid them, peps.hpp); a
+// leading pair +-w of corner values (a period-2 state) makes the fixed point non-unique:
+// f_x has eigenvalue 1 and the adjoint solve fails with tnad::Error.
 
 // The converged environment `converged` (of ctmrg_c4v with fix_gauge, tol small) attached
 // to A by the fixed-point rule: the returned tensors have its values; gradients of
