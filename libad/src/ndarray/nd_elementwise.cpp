@@ -1,7 +1,9 @@
 // Elementwise kernels: written once as templates over the scalar op; float64 now.
+#include <algorithm>
 #include <cmath>
 
 #include "ndarray/parallel.hpp"
+#include "ndarray/vector_math.hpp"
 #include "tnad/ad/nd.hpp"
 
 namespace tnad::nd {
@@ -168,7 +170,18 @@ NDArray acos(const NDArray& a) { return unary(a, [](double x) { return std::acos
 NDArray atan(const NDArray& a) { return unary(a, [](double x) { return std::atan(x); }, "atan"); }
 NDArray sinh(const NDArray& a) { return unary(a, [](double x) { return std::sinh(x); }, "sinh"); }
 NDArray cosh(const NDArray& a) { return unary(a, [](double x) { return std::cosh(x); }, "cosh"); }
-NDArray tanh(const NDArray& a) { return unary(a, [](double x) { return std::tanh(x); }, "tanh"); }
+NDArray tanh(const NDArray& a) {
+  // vectorized (vector_math.hpp), in chunks of 4096 over the threads
+  NDArray out = NDArray::empty(a.shape(), "tanh");
+  const double* x = a.data();
+  double* y = out.mutable_data();
+  constexpr int64_t kChunk = 4096;
+  const int64_t n = a.numel(), chunks = (n + kChunk - 1) / kChunk;
+  parallel_for(
+      chunks, [&](int64_t c) { detail::tanh_array(x + c * kChunk, y + c * kChunk, std::min(kChunk, n - c * kChunk)); },
+      detail::kParallelThreshold / kChunk);
+  return out;
+}
 NDArray sigmoid(const NDArray& a) {
   // Split by sign so exp never overflows.
   return unary(a, [](double x) {
