@@ -292,3 +292,23 @@ TEST(Kernels, VectorTanhIsAccurateAndPositionIndependent) {
     EXPECT_EQ(one.data()[0], yb.data()[i]) << i;
   }
 }
+
+// The tanh VJP: one fused pass for a backward that is not recorded, the ops for a recorded
+// one (create_graph); both the same bits, and both (1 - tanh^2) g.
+TEST(Kernels, TanhBackwardFusedAndRecordedAgree) {
+  const Tensor x(NDArray::randn({123, 45}, 21), true);
+  const Tensor g(NDArray::randn({123, 45}, 22));
+  auto dx = [&](bool create_graph) {
+    GradOptions o;
+    o.create_graph = create_graph;
+    return grad({tanh(x)}, {x}, {g}, o)[0];
+  };
+  const Tensor plain = dx(false), recorded = dx(true);
+  EXPECT_FALSE(plain.requires_grad());
+  EXPECT_TRUE(recorded.requires_grad());
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    EXPECT_EQ(plain.value().data()[i], recorded.value().data()[i]) << i;
+    const double t = std::tanh(x.value().data()[i]);
+    EXPECT_NEAR(plain.value().data()[i], g.value().data()[i] * (1.0 - t * t), 1e-14) << i;
+  }
+}

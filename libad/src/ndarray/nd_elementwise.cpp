@@ -155,6 +155,18 @@ NDArray axpby(double alpha, const NDArray& x, double beta, const NDArray& y) {
   parallel_for(x.numel(), [&](int64_t i) { z[i] = alpha * p[i] + beta * q[i]; });
   return out;
 }
+NDArray tanh_backward(const NDArray& g, const NDArray& y) {
+  if (!(g.shape() == y.shape())) throw_error("tanh_backward: shapes ", g.shape(), " and ", y.shape(), " differ");
+  NDArray out = NDArray::empty(g.shape(), "tanh_backward");
+  const double *p = g.data(), *q = y.data();
+  double* z = out.mutable_data();
+  parallel_for(g.numel(), [&](int64_t i) {
+    const double y2 = q[i] * q[i];  // rounded as mul(y, y) rounds it: no FMA (-ffp-contract=off)
+    const double one_minus = 1.0 - y2;
+    z[i] = p[i] * one_minus;
+  });
+  return out;
+}
 
 NDArray neg(const NDArray& a) { return unary(a, [](double x) { return -x; }, "neg"); }
 NDArray exp(const NDArray& a) { return unary(a, [](double x) { return std::exp(x); }, "exp"); }
