@@ -44,6 +44,9 @@ NDArray spectrum_scale(const NDArray& values) {
   return s;
 }
 
+NDArray gap_widths(const NDArray& scale, const DegeneracyOptions& o) { return widths(scale, std::sqrt(o.eps)); }
+NDArray sum_widths(const NDArray& scale, const DegeneracyOptions& o) { return widths(scale, o.eps); }
+
 Tensor inverse_gaps(const Tensor& w, const NDArray& scale, const DegeneracyOptions& o) {
   const Tensor x = expand_dims(w, -2) - expand_dims(w, -1);  // x_ij = w_j - w_i
   // Width of pair (i, j): sqrt(eps) * max(|w_i|, |w_j|, sqrt(eps) * scale) — relative to

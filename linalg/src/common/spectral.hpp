@@ -3,6 +3,8 @@
 // widths documented in tnad/linalg/options.hpp). Built from Tensor ops, so the adjoints
 // that use them are differentiable again (Lorentzian: smoothly; cutoff: piecewise).
 #pragma once
+#include <cmath>
+
 #include "tnad/linalg/options.hpp"
 #include "tnad/ad/tensor.hpp"
 
@@ -18,5 +20,16 @@ Tensor inverse_gaps(const Tensor& w, const NDArray& scale, const DegeneracyOptio
 Tensor inverse_sums(const Tensor& s, const NDArray& scale, const DegeneracyOptions& o);
 // 1/s_i, regularised with width eps * scale.
 Tensor inverse_values(const Tensor& s, const NDArray& scale, const DegeneracyOptions& o);
+
+// The same reciprocals one element at a time, for kernels that fuse them into one pass over
+// a matrix (first-order backwards, which are not recorded): bit-identical to the Tensor
+// forms above. Widths per matrix (scale's shape): gaps sqrt(eps) * scale, sums and values
+// eps * scale; r(x, w, w * w) is the regularised 1/x.
+NDArray gap_widths(const NDArray& scale, const DegeneracyOptions& o);
+NDArray sum_widths(const NDArray& scale, const DegeneracyOptions& o);
+inline double regularized_reciprocal(double x, double width, double width2, Broadening rule) {
+  if (rule == Broadening::lorentzian) return x / (x * x + width2);
+  return std::fabs(x) > width ? 1.0 / x : 0.0;
+}
 
 }  // namespace tnad::linalg_detail
