@@ -21,7 +21,7 @@ struct Which {
 // Abar of <Gu, U> + <Gs, S> + <Gvh, Vh> (the terms `which` selects) at A.
 NDArray svd_grad(const NDArray& A, const Which& which, const DegeneracyOptions& deg, bool create_graph) {
   const Tensor x(A, true);
-  const auto f = svd(x, false, deg);
+  const auto f = svd(x, SvdOptions{.full_matrices = false, .degeneracy = deg});
   Tensor loss;
   auto add = [&](const Tensor& t, uint64_t seed) {
     const Tensor term = vdot(Tensor(NDArray::randn(t.shape(), seed)), t);

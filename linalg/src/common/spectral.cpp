@@ -9,9 +9,6 @@
 namespace tnad::linalg_detail {
 
 namespace {
-// width^2 must stay a normal number so that x/(x^2 + width^2) is 0, not NaN, at x = 0.
-constexpr double kMinWidth = 1e-150;
-
 NDArray widths(const NDArray& scale, double factor) {
   if (!(factor >= 0.0) || !std::isfinite(factor))
     throw_error("linalg: DegeneracyOptions.eps must be finite and >= 0, got a width factor ", factor);
@@ -44,7 +41,7 @@ NDArray spectrum_scale(const NDArray& values) {
   return s;
 }
 
-NDArray gap_widths(const NDArray& scale, const DegeneracyOptions& o) { return widths(scale, std::sqrt(o.eps)); }
+NDArray gap_floors(const NDArray& scale, const DegeneracyOptions& o) { return widths(scale, std::sqrt(o.eps)); }
 NDArray sum_widths(const NDArray& scale, const DegeneracyOptions& o) { return widths(scale, o.eps); }
 
 Tensor inverse_gaps(const Tensor& w, const NDArray& scale, const DegeneracyOptions& o) {

@@ -3,6 +3,7 @@
 // widths documented in tnad/linalg/options.hpp). Built from Tensor ops, so the adjoints
 // that use them are differentiable again (Lorentzian: smoothly; cutoff: piecewise).
 #pragma once
+#include <algorithm>
 #include <cmath>
 
 #include "tnad/linalg/options.hpp"
@@ -23,9 +24,14 @@ Tensor inverse_values(const Tensor& s, const NDArray& scale, const DegeneracyOpt
 
 // The same reciprocals one element at a time, for kernels that fuse them into one pass over
 // a matrix (first-order backwards, which are not recorded): bit-identical to the Tensor
-// forms above. Widths per matrix (scale's shape): gaps sqrt(eps) * scale, sums and values
-// eps * scale; r(x, w, w * w) is the regularised 1/x.
-NDArray gap_widths(const NDArray& scale, const DegeneracyOptions& o);
+// forms above. Gaps: the floor per matrix (scale's shape) is gap_floors = sqrt(eps) * scale,
+// the width of pair (i, j) gap_width(|w_i|, |w_j|, floor, sqrt(eps)); sums and values: per
+// matrix, eps * scale. r(x, w, w * w) is the regularised 1/x.
+inline constexpr double kMinWidth = 1e-150;  // width^2 stays normal: x/(x^2 + w^2) is 0 at x = 0
+NDArray gap_floors(const NDArray& scale, const DegeneracyOptions& o);
+inline double gap_width(double abs_i, double abs_j, double floor, double r) {
+  return std::max(std::max(std::max(abs_i, abs_j), floor) * r, kMinWidth);
+}
 NDArray sum_widths(const NDArray& scale, const DegeneracyOptions& o);
 inline double regularized_reciprocal(double x, double width, double width2, Broadening rule) {
   if (rule == Broadening::lorentzian) return x / (x * x + width2);

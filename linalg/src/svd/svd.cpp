@@ -113,7 +113,8 @@ NDArray gamma_values(const NDArray* JU, const NDArray* JV, const NDArray& S, con
   Shape shape = S.shape();
   shape.push_back(K);
   NDArray out = NDArray::empty(shape);
-  const NDArray wf = gap_widths(scale, deg), wg = sum_widths(scale, deg);
+  const NDArray floors = gap_floors(scale, deg), wg = sum_widths(scale, deg);
+  const double r = std::sqrt(deg.eps);
   const double *s = S.data(), *ju = JU ? JU->data() : nullptr, *jv = JV ? JV->data() : nullptr,
                *gs = gS ? gS->data() : nullptr;
   double* g = out.mutable_data();
@@ -126,7 +127,7 @@ NDArray gamma_values(const NDArray* JU, const NDArray* JV, const NDArray& S, con
   for (int64_t m = 0; m < count; ++m)
     for (int64_t ti = 0; ti < tiles; ++ti) {
       const double* sm = s + m * K;
-      const double fw = wf.data()[m], fw2 = fw * fw, gw = wg.data()[m], gw2 = gw * gw;
+      const double floor = floors.data()[m], gw = wg.data()[m], gw2 = gw * gw;
       const double *jum = ju ? ju + m * K * K : nullptr, *jvm = jv ? jv + m * K * K : nullptr;
       double F[kTile], G[kTile], aU[kTile], aV[kTile];
       // (X - X^T)/2 as skew() forms it: from the upper triangle, negated below the diagonal
@@ -145,15 +146,19 @@ NDArray gamma_values(const NDArray* JU, const NDArray* JV, const NDArray& S, con
         for (int64_t i = i0; i < i1; ++i) {
           const double si = sm[i];
           const double* sj = sm + j0;
+          // the gap width of each pair as inverse_gaps forms it (relative to the pair)
+          const double abs_i = std::fabs(si);
           if (rule == Broadening::lorentzian) {
             for (int64_t t = 0; t < len; ++t) {
               const double x = sj[t] - si, y = si + sj[t];
-              F[t] = x / (x * x + fw2);
+              const double fw = gap_width(abs_i, std::fabs(sj[t]), floor, r);
+              F[t] = x / (x * x + fw * fw);
               G[t] = y / (y * y + gw2);
             }
           } else {
             for (int64_t t = 0; t < len; ++t) {
-              F[t] = regularized_reciprocal(sj[t] - si, fw, fw2, rule);
+              const double fw = gap_width(abs_i, std::fabs(sj[t]), floor, r);
+              F[t] = regularized_reciprocal(sj[t] - si, fw, fw * fw, rule);
               G[t] = regularized_reciprocal(si + sj[t], gw, gw2, rule);
             }
           }
