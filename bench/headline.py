@@ -20,9 +20,9 @@ repetitions is kept. Printed per case: the median over rounds of tnad's and torc
 the speed ratio torch/tnad (> 1: tnad faster) from wall time and from process CPU time (all
 threads; on a loaded machine the CPU ratio is the fairer one, the wall ratio on a quiet
 one), with their range over rounds, and for contraction-bound cases their speed as a fraction
-of the same round's dgemm of the same flop count ("x dgemm", wall and CPU). The goals of the [hardening]
-issue are printed beside each row. --record appends the table, with the commit, the machine,
-its load and the thread settings, to bench/RESULTS.md.
+of the same round's dgemm of the same flop count ("x dgemm", wall and CPU). The speed goals
+(the goal entries of CASES below) are printed beside each row. --record appends the table,
+with the commit, the machine, its load and the thread settings, to bench/RESULTS.md.
 """
 import argparse
 import datetime

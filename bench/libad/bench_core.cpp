@@ -1,4 +1,4 @@
-// Core benchmarks (issue [core]):
+// Core benchmarks of libad:
 //  - tape overhead: x = x * 1.0001 + 0.0001 on 0-d tensors, 10^5 steps (2 ops each),
 //    forward + backward, reported as ns per op;
 //  - gradient of sum(tanh(A @ B) @ C), 512x512: forward, backward, ratio, GFLOP/s;

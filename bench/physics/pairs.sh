@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The headline comparison of issue #6: ln Z + u + C at chi = 32, 20 RG steps, beta = 0.40,
+# The headline TRG comparison with PyTorch: ln Z + u + C at chi = 32, 20 RG steps, beta = 0.40,
 # tnad (randomized SVD; per-step checkpointing, and no checkpointing with the step's cheap
 # chi^4 tensors rematerialized) against the PyTorch peer (torch_trg.py), TNAD_BENCH_PAIRS
 # (default 5) interleaved rounds, one process each: both vary from run to run on a shared
