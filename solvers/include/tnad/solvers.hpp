@@ -4,6 +4,7 @@
 #include "tnad/solvers/config.hpp"
 #include "tnad/solvers/group.hpp"
 #include "tnad/solvers/h5.hpp"
+#include "tnad/solvers/hamiltonian.hpp"
 #include "tnad/solvers/ising.hpp"
 #include "tnad/solvers/ising_thermo.hpp"
 #include "tnad/solvers/job.hpp"
