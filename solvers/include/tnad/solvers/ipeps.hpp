@@ -1,0 +1,79 @@
+// Variational iPEPS ground states: the energy per site of a one-site, C4v-symmetric real
+// iPEPS of a lattice Hamiltonian (hamiltonian.hpp), differentiable in the tensor through the
+// unrolled C4v CTMRG (tnad/tensornet/ctmrg.hpp), and the observables of a converged state.
+// Liao, Liu, Wang, Xiang, "Differentiable Programming Tensor Networks", PRX 9, 031041 (2019),
+// Sec. V: A -> c4v_symmetrize(A) / |.|, CTMRG environment, E = 2 Tr(rho_2x1 h) (+ the
+// diagonal bonds 2 Tr(rho_diag h_nnn) from the 2x2 plaquette), gradient by AD, L-BFGS.
+//
+// Cost of one energy + gradient: the CTMRG iterations (chi^3 D^4 + chi^2 D^8 + (chi D^2)^3
+// each), about twice that for the backward; memory: every iteration's tape unless
+// CtmrgOptions::checkpoint.
+// Traps: (1) the gradient is that of the unrolled iterations: a CTMRG stopped before its
+// environment converged gives the gradient of a different function (tighten tol / raise
+// max_iter rather than trusting a small |grad|); (2) a warm start from an environment of a
+// previous tensor must be detached (C4vEnv::detach), and makes the energy depend on the
+// history of evaluations (the run job saves that environment with its checkpoint); (3) an
+// energy below the exact ground state energy (e.g. QMC's -0.6694421 for the Heisenberg model)
+// is a bug, not a better state: the iPEPS energy of a converged environment is variational.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tnad/solvers/hamiltonian.hpp"
+#include "tnad/tensornet/ctmrg.hpp"
+
+namespace tnad {
+
+// A (d, D, D, D, D), any real tensor -> the C4v-symmetric tensor of unit Frobenius norm that
+// the energy is a function of. Differentiable.
+Tensor c4v_peps_state(const Tensor& A);
+
+struct C4vEnergy {
+  Tensor energy;  // 0-d, energy per site
+  Tensor state;   // c4v_peps_state(A)
+  C4vCtmrg ctm;   // its environment and the CTMRG report
+};
+
+// The energy per site of the iPEPS of A. init: a warm-start environment (detached; its in-leg
+// must be D^2), or null for c4v_initial_env. Recorded when A requires grad.
+// A model with diagonal bonds (j1j2) evaluates them on the 2x2 plaquette RDM.
+C4vEnergy c4v_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                     const C4vEnv* init = nullptr);
+// The same from a state and its environment (no CTMRG).
+Tensor c4v_energy_of(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H);
+
+// Observables of a state and its environment (values, not recorded).
+struct GroundStateObservables {
+  double energy = 0;        // per site
+  double mx = 0, mz = 0;    // <S^x>, <S^z> (Pauli models: <sigma^x>, <sigma^z>) in the rotated frame
+  double magnetization = 0; // sqrt(mx^2 + mz^2) (<S^y> = 0 for a real state); staggered if rotated
+  std::vector<double> transfer_spectrum;  // |lambda_i / lambda_0| of the edge transfer matrix, descending
+  double correlation_length = 0;          // -1 / ln |lambda_1 / lambda_0| (inf if degenerate)
+};
+// n_transfer: how many transfer-matrix eigenvalues to report (0: skip the spectrum and xi).
+GroundStateObservables c4v_observables(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H,
+                                       int n_transfer = 4);
+
+// Edge transfer matrix of one column of the environment, E_{(a c),(b e)} = sum_s T_{a s b} T_{c s e}
+// (chi^2 x chi^2; the boundary of a half-infinite row of sites, Orus & Vidal, PRB 80, 094403
+// (2009), Sec. IV B): the k largest |eigenvalues| divided by the largest, descending. The
+// correlation length along a lattice axis is xi = -1 / ln(|lambda_1| / |lambda_0|).
+// Dense symmetric eigensolver of E (T is left/right symmetric): (chi^2)^3 operations.
+// TODO(krylov): the leading few by Lanczos (tnad/linalg/krylov.hpp) when it lands.
+std::vector<double> c4v_transfer_spectrum(const C4vEnv& env, int64_t k);
+double correlation_length(const std::vector<double>& spectrum);
+
+// ---- starting tensors (d, D, D, D, D)
+// Uniform entries in [0, 1) from the seed (a symmetrized normal tensor has exactly degenerate
+// CTMRG spectra, peps.hpp).
+Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed);
+// The product state |phi> on every site (phi: d amplitudes) in the D = 1 corner, plus noise:
+// uniform entries in [-noise, noise) everywhere. With the sublattice rotation, phi = |m = S> is
+// the Neel state.
+Tensor product_peps_tensor(const std::vector<double>& phi, int64_t D, double noise, uint64_t seed);
+// A (d, D0, D0, D0, D0) embedded in the D0 corner of (d, D, D, D, D), D >= D0: the same state,
+// plus uniform noise in [-noise, noise) times max |A| on the new entries only.
+Tensor embed_peps_tensor(const Tensor& A, int64_t D, double noise, uint64_t seed);
+
+}  // namespace tnad

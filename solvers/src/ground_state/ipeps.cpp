@@ -1,0 +1,143 @@
+// Variational C4v iPEPS energies and observables (ipeps.hpp).
+#include "tnad/solvers/ipeps.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tnad/ad/error.hpp"
+#include "tnad/ad/ops.hpp"
+#include "tnad/linalg/eigh.hpp"
+#include "tnad/tensornet/einsum.hpp"
+#include "tnad/tensornet/peps.hpp"
+#include "tnad/tensornet/rdm.hpp"
+
+namespace tnad {
+
+namespace {
+
+void check_site_tensor(const Tensor& A, const char* what) {
+  if (!A.defined() || A.ndim() != 5 || A.size(1) != A.size(2) || A.size(1) != A.size(3) || A.size(1) != A.size(4))
+    throw_error(what, ": expects a site tensor (d, D, D, D, D), got ", A.defined() ? A.shape() : Shape{});
+}
+
+}  // namespace
+
+Tensor c4v_peps_state(const Tensor& A) {
+  check_site_tensor(A, "c4v_peps_state");
+  const Tensor s = c4v_symmetrize(A);
+  const double n = norm(s).item();
+  if (!(n > 0.0) || !std::isfinite(n))
+    throw_error("c4v_peps_state: the C4v-symmetric part of the tensor has norm ", n,
+                " (a tensor without a C4v-invariant part describes no C4v state)");
+  return s / norm(s);
+}
+
+Tensor c4v_energy_of(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H) {
+  if (state.size(0) != H.d)
+    throw_error("c4v_energy: the tensor's physical dimension is ", state.size(0), ", the model's ", H.d);
+  Tensor e = 2.0 * bond_expectation(rdm2x1(env, state), H.nn);
+  if (H.nnn.defined()) {
+    // the diagonal pair (1 top left, 4 bottom right) of the plaquette: sites 2 and 3 traced out
+    const Tensor rho = rdm2x2(to_ctm_env(env), state);  // (s1 s2 s3 s4, s1' s2' s3' s4')
+    e = e + 2.0 * bond_expectation(einsum("abcdebch->adeh", rho), H.nnn);
+  }
+  return e;
+}
+
+C4vEnergy c4v_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options, const C4vEnv* init) {
+  C4vEnergy out;
+  out.state = c4v_peps_state(A);
+  if (init) {
+    const int64_t D2 = A.size(1) * A.size(1);
+    if (!init->T.defined() || init->T.ndim() != 3 || init->T.size(1) != D2)
+      throw_error("c4v_energy: the warm-start environment's T has shape ",
+                  init->T.defined() ? init->T.shape() : Shape{}, ", its in-leg must be D^2 = ", D2);
+    out.ctm = ctmrg_c4v(out.state, *init, options);
+  } else {
+    out.ctm = ctmrg_c4v(out.state, options);
+  }
+  out.energy = c4v_energy_of(out.state, out.ctm.env, H);
+  return out;
+}
+
+std::vector<double> c4v_transfer_spectrum(const C4vEnv& env, int64_t k) {
+  NoGradGuard no_grad;
+  const Tensor& T = env.T;
+  if (!T.defined() || T.ndim() != 3) throw_error("c4v_transfer_spectrum: T must be (chi, D^2, chi)");
+  const int64_t chi = T.size(0);
+  Tensor E = reshape(einsum("asb,cse->acbe", T, T), Shape{chi * chi, chi * chi});
+  E = 0.5 * (E + transpose(E));  // symmetric up to round-off (T_{a s b} = T_{b s a})
+  const std::vector<double> w = eigvalsh(E).value().to_vector();
+  std::vector<double> a(w.size());
+  std::transform(w.begin(), w.end(), a.begin(), [](double x) { return std::abs(x); });
+  std::sort(a.begin(), a.end(), std::greater<>());
+  a.resize(std::size_t(std::min<int64_t>(k, int64_t(a.size()))));
+  const double top = a.empty() ? 0.0 : a[0];
+  if (!(top > 0.0)) throw_error("c4v_transfer_spectrum: the transfer matrix is zero");
+  for (double& x : a) x /= top;
+  return a;
+}
+
+double correlation_length(const std::vector<double>& s) {
+  if (s.size() < 2 || !(s[1] > 0.0)) return 0.0;  // a single nonzero eigenvalue: no correlations
+  if (s[1] >= 1.0) return std::numeric_limits<double>::infinity();
+  return -1.0 / std::log(s[1]);
+}
+
+GroundStateObservables c4v_observables(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H,
+                                       int n_transfer) {
+  NoGradGuard no_grad;
+  GroundStateObservables o;
+  o.energy = c4v_energy_of(state, env, H).item();
+  const Tensor rho = rdm1x1(env, state);
+  const SpinOperators s = spin_operators(H.d);
+  const double unit = H.pauli ? 2.0 : 1.0;
+  // Tr(rho O) = sum rho_ij O_ji
+  o.mx = unit * vdot(rho, transpose(s.sx)).item();
+  o.mz = unit * vdot(rho, transpose(s.sz)).item();
+  o.magnetization = std::sqrt(o.mx * o.mx + o.mz * o.mz);
+  if (n_transfer > 0) {
+    o.transfer_spectrum = c4v_transfer_spectrum(env, n_transfer);
+    o.correlation_length = correlation_length(o.transfer_spectrum);
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------- starting tensors
+
+Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed) {
+  if (d < 1 || D < 1) throw_error("random_peps_tensor: d and D must be >= 1, got ", d, ", ", D);
+  return Tensor(NDArray::rand({d, D, D, D, D}, seed, 0.0, 1.0));
+}
+
+Tensor product_peps_tensor(const std::vector<double>& phi, int64_t D, double noise, uint64_t seed) {
+  const auto d = int64_t(phi.size());
+  if (d < 1 || D < 1) throw_error("product_peps_tensor: d and D must be >= 1, got ", d, ", ", D);
+  NDArray A = noise > 0 ? NDArray::rand({d, D, D, D, D}, seed, -noise, noise) : NDArray::zeros({d, D, D, D, D});
+  double* a = A.mutable_data();
+  const int64_t D4 = D * D * D * D;
+  for (int64_t p = 0; p < d; ++p) a[p * D4] += phi[std::size_t(p)];
+  return Tensor(A);
+}
+
+Tensor embed_peps_tensor(const Tensor& A, int64_t D, double noise, uint64_t seed) {
+  check_site_tensor(A, "embed_peps_tensor");
+  const int64_t d = A.size(0), D0 = A.size(1);
+  if (D < D0) throw_error("embed_peps_tensor: cannot embed bond dimension ", D0, " into the smaller ", D);
+  double scale = 0;
+  for (double v : A.value().to_vector()) scale = std::max(scale, std::abs(v));
+  NDArray out = noise > 0 ? NDArray::rand({d, D, D, D, D}, seed, -noise * scale, noise * scale)
+                          : NDArray::zeros({d, D, D, D, D});
+  double* o = out.mutable_data();
+  const double* a = A.value().data();
+  for (int64_t p = 0; p < d; ++p)
+    for (int64_t u = 0; u < D0; ++u)
+      for (int64_t l = 0; l < D0; ++l)
+        for (int64_t dn = 0; dn < D0; ++dn)
+          for (int64_t r = 0; r < D0; ++r)
+            o[(((p * D + u) * D + l) * D + dn) * D + r] = a[(((p * D0 + u) * D0 + l) * D0 + dn) * D0 + r];
+  return Tensor(out);
+}
+
+}  // namespace tnad
