@@ -381,8 +381,8 @@ JobType ipeps_job_type() {
       Param::integer("D", 2, "bond dimension (of the last stage)").at_least(1).at_most(16),
       Param::integer("D_start", 0, "first stage's D; stages D_start, ..., D (0: D alone)").at_least(0).at_most(16),
       Param::integer("chi", 0, "CTMRG environment dimension (0: max(D^2, 10 D) per stage)").at_least(0).at_most(4096),
-      Param::floating("ctm_tol", 1e-9, "CTMRG convergence of the normalized corner spectrum").above(0.0),
-      Param::integer("ctm_max_iter", 60, "CTMRG iterations at most per evaluation").at_least(1).at_most(100000),
+      Param::floating("ctm_tol", 1e-8, "CTMRG convergence of the normalized corner spectrum (gradient error ~ 1e-5)").above(0.0),
+      Param::integer("ctm_max_iter", 100, "CTMRG iterations at most per evaluation").at_least(1).at_most(100000),
       Param::boolean("warm_start", false, "start CTMRG from the accepted point's environment"),
       Param::boolean("checkpoint", false, "per-iteration checkpointing of the CTMRG in the backward (memory vs time)"),
       Param::string("init", "random", "starting tensor: uniform random, Neel product + noise, or an earlier run")
