@@ -63,12 +63,12 @@ def main():
             if d in PRX:
                 for axis, y in ((ax, PRX[d]), (ax2, PRX[d] - QMC)):
                     axis.axhline(y, color=f"C{k}", ls="--", lw=0.8)
-                ax.annotate(f"PRX D={d}: {PRX[d]:.5f}", (evals[-1], PRX[d]), ha="right", va="bottom", fontsize=8)
+                ax.annotate(f"PRX D={d}: {PRX[d]:.5f}", (0.5 * evals[-1], PRX[d]), ha="center", va="bottom", fontsize=7)
         ax.axhline(QMC, color="k", ls=":", lw=1)
-        ax.annotate(f"QMC {QMC}", (evals[-1], QMC), ha="right", va="top", fontsize=8)
+        ax.annotate(f"QMC {QMC}", (0.5 * evals[-1], QMC), ha="center", va="top", fontsize=7)
         # zoom in on the interesting range once the energy is below the Neel value
-        lo = min(QMC, finite.min()) - 0.002
-        hi = min(max(finite.min() + 0.03, -0.60), finite.max())
+        lo = min(QMC, finite.min()) - 0.001
+        hi = min(max(finite.min() + 0.02, -0.64), finite.max())
         if hi > lo:
             ax.set_ylim(lo, hi)
         ax2.set_xlabel("objective evaluations")
@@ -78,13 +78,14 @@ def main():
         ax2.set_visible(False)
     ax.set_xlabel("objective evaluations")
     ax.set_ylabel("energy per site")
-    ax.legend(fontsize="small", loc="upper right")
+    ax.legend(fontsize="small", loc="upper center")
     lines = [f"D={int(d)} chi={int(c)}: energy {e:.6f}, magnetization {m:.4f}, correlation length {xi:.3g}"
              for d, c, e, m, xi in stages]
+    boxed = [f"D={int(d)}, chi={int(c)}: E={e:.6f}, m={m:.4f}" for d, c, e, m, xi in stages]
     for line in lines:
         print(line)
     if lines:
-        ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=8, va="bottom",
+        ax.text(0.98, 0.80, "\n".join(boxed), transform=ax.transAxes, fontsize=7, va="top", ha="right",
                 bbox=dict(boxstyle="round", fc="white", alpha=0.8))
     mag = f"final magnetization {stages[-1][3]:.4f}" if stages else ""
     fig.suptitle(f"{a.file}: {model or 'ipeps'} ({status}) {mag}")
