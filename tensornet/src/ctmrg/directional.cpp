@@ -90,19 +90,29 @@ Projectors projectors(const Cell& c, int64_t x, int64_t y, const CtmrgOptions& o
     R1 = matmul(corner_tr(c.env[std::size_t(i2)], c.a[std::size_t(i2)]), R1, true, false);
     R2 = matmul(corner_br(c.env[std::size_t(i3)], c.a[std::size_t(i3)]), R2, true, false);
   }
-  // R1 R2^T = U S V^T; P1 = R2^T V S^{-1/2}, P2 = R1^T U S^{-1/2}.
-  TruncationOptions t;
-  t.max_rank = o.chi;
-  t.rel_cutoff = o.rel_cutoff;
-  t.keep_multiplets = o.keep_multiplets;
-  t.multiplet_tol = o.multiplet_tol;
-  t.degeneracy = o.degeneracy;
-  const TruncatedSVD f = svd_truncated(matmul(R1, R2, false, true), t);
-  discarded = std::max(discarded, f.discarded_weight.item());
-  const int64_t k = f.S.size(0);
-  const Tensor isq = reshape(1.0 / sqrt(f.S), Shape{1, k});
-  const Tensor P1 = matmul(R2, transpose(f.Vh) * isq, true, false);
-  const Tensor P2 = matmul(R1, f.U * isq, true, false);
+  // R1 R2^T = U S V^T; P1 = R2^T V S^{-1/2}, P2 = R1^T U S^{-1/2}. The full thin SVD is
+  // recorded and its kept columns sliced (exact truncated adjoint, svd.hpp option A); the
+  // kept rank follows CtmrgOptions (multiplets relative to s_k, not to s_1: the spectrum of
+  // R1 R2^T spans twice (half system) or four times (full system) the decades of the corners').
+  // Broadening: R1 R2^T has the corners' spectrum squared (half system) or to the fourth
+  // power (full system), so eps (given on the corner scale) enters as eps^2 or eps^4, floored
+  // at 1e-28 (gaps at the rounding level of the largest value stay broadened).
+  DegeneracyOptions deg = o.degeneracy;
+  const int power = o.projectors == CtmrgProjectors::full_system ? 4 : 2;
+  deg.eps = std::max(std::pow(deg.eps, power), std::min(deg.eps, 1e-28));
+  const SVD f = svd(matmul(R1, R2, false, true), false, deg);
+  const std::vector<double> s = f.S.value().to_vector();
+  const int64_t K = int64_t(s.size()), k = cd::kept_count(s, o);
+  double total = 0.0, dropped = 0.0;
+  for (int64_t i = 0; i < K; ++i) {
+    total += s[std::size_t(i)] * s[std::size_t(i)];
+    if (i >= k) dropped += s[std::size_t(i)] * s[std::size_t(i)];
+  }
+  discarded = std::max(discarded, total > 0.0 ? dropped / total : 0.0);
+  const Tensor U = k < K ? slice(f.U, 1, 0, k) : f.U, Vh = k < K ? slice(f.Vh, 0, 0, k) : f.Vh;
+  const Tensor isq = reshape(1.0 / sqrt(k < K ? slice(f.S, 0, 0, k) : f.S), Shape{1, k});
+  const Tensor P1 = matmul(R2, transpose(Vh) * isq, true, false);
+  const Tensor P2 = matmul(R1, U * isq, true, false);
   const int64_t Dd = c.a[std::size_t(i1)].size(2);  // the cut: (T_l down, a down)
   return {reshape(P1, Shape{P1.size(0) / Dd, Dd, k}), reshape(P2, Shape{P2.size(0) / Dd, Dd, k})};
 }

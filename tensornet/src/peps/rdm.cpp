@@ -141,5 +141,7 @@ Tensor value_per_site(const CtmEnv& env, const Tensor& a) {
 // ---------------------------------------------------------------- C4v
 Tensor rdm1x1(const C4vEnv& env, const Tensor& A) { return rdm1x1(to_ctm_env(env), A); }
 Tensor rdm2x1(const C4vEnv& env, const Tensor& A) { return rdm2x1(to_ctm_env(env), A); }
+Tensor rdm1x2(const C4vEnv& env, const Tensor& A) { return rdm1x2(to_ctm_env(env), A); }
+Tensor rdm2x2(const C4vEnv& env, const Tensor& A) { return rdm2x2(to_ctm_env(env), A); }
 
 }  // namespace tnad

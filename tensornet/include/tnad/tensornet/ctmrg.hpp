@@ -54,7 +54,13 @@
 // where the true gradient diverges; (3) warm start: an environment kept from a previous
 // optimizer step must be detached (env.detach()), or the new graph reaches into the old one;
 // (4) the corner spectra converge, the environment tensors only up to a gauge of the
-// renormalized bonds (signs, rotations inside multiplets): compare observables, not tensors.
+// renormalized bonds (signs, rotations inside multiplets): compare observables, not tensors;
+// (5) full-system projectors decompose R1 R2^T ~ (corner)^4, which double precision resolves
+// only down to ~1e-4 of the largest corner value (half system ~1e-8): beyond that the kept
+// rank stops growing and the convergence measure stalls near 1e-10 (2D Ising, D^2 = 2). On
+// a state whose spectrum is far from resolved at the given chi (random D = 2 entries in
+// [-1, 1), chi = 8) the full-system iteration can be ill-conditioned (gradients ~1e3, finite
+// differences that do not settle). half_system is the default.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -66,21 +72,29 @@ namespace tnad {
 
 enum class CtmrgProjectors {
   half_system,  // R1 = Q1, R2 = Q4: two enlarged corners per cut
-  full_system,  // R1 = Q2^T Q1, R2 = Q3^T Q4: four, more accurate at small chi
+  full_system,  // R1 = Q2^T Q1, R2 = Q3^T Q4: four; more accurate where chi, not double
+                // precision, limits the environment (flat spectra; trap 5)
 };
 
 struct CtmrgOptions {
   int64_t chi = 16;       // environment bond dimension (the kept rank, at most)
   int max_iter = 100;     // iteration cap (>= 1)
   double tol = 1e-10;     // convergence of the normalized corner spectra (L2 change)
-  // Truncation policy (one for the eigh of the C4v step and the SVD of the projectors):
-  // Never cut between |w_k| >= |w_{k+1}| with |w_k| - |w_{k+1}| <= multiplet_tol |w_k| (or
+  // Truncation policy, on the values w of the decomposed matrix (C4v: eigenvalues of the
+  // enlarged corner; directional: singular values of R1 R2^T):
+  // never cut between |w_k| >= |w_{k+1}| with |w_k| - |w_{k+1}| <= multiplet_tol |w_k| (or
   // within rounding of |w_1|): the cut moves down to the nearest gap (up if the first
   // multiplet reaches past chi). Relative to |w_k|, not |w_1|: corner spectra span decades.
   bool keep_multiplets = true;
   double multiplet_tol = 1e-8;
-  double rel_cutoff = 1e-12;    // drop |w_i| <= rel_cutoff |w_1| (the projectors use S^{-1/2})
-  DegeneracyOptions degeneracy = {};  // broadening of the adjoints' 1/(w_i - w_j)
+  // Drop |w_i| <= rel_cutoff |w_1|: exact zeros (rank-deficient enlarged corners) and, for the
+  // projectors' S^{-1/2}, values at the rounding level.
+  double rel_cutoff = 1e-12;
+  // Broadening of the adjoints' 1/(w_i - w_j) (linalg/options.hpp), on the scale of the corner
+  // spectrum: the C4v eigh uses it as is; the directional projectors' SVD of R1 R2^T, whose
+  // values go like the corners' squared (half system) or to the fourth power (full), uses
+  // eps^2 or eps^4 (at least 1e-28, so that rounding-level gaps stay broadened).
+  DegeneracyOptions degeneracy = {};
   bool checkpoint = false;      // per-iteration checkpointing of the recorded iterations
   // C4v CTMRG: the largest c4v_asymmetry(a) accepted (tnad::Error beyond).
   double symmetry_tol = 1e-10;

@@ -31,9 +31,13 @@
 
 namespace tnad {
 
-// C4v environment (the contract of the iPEPS solvers): A (d, D, D, D, D).
+// C4v environment (the contract of the iPEPS solvers): A (d, D, D, D, D). For a C4v-symmetric
+// A, rdm1x2 equals rdm2x1; A need not be symmetric (e.g. a sublattice-rotated state), the
+// environment is then used as written out for four sides (to_ctm_env).
 Tensor rdm1x1(const C4vEnv& env, const Tensor& A);
 Tensor rdm2x1(const C4vEnv& env, const Tensor& A);
+Tensor rdm1x2(const C4vEnv& env, const Tensor& A);
+Tensor rdm2x2(const C4vEnv& env, const Tensor& A);
 
 // General single-site environment.
 Tensor rdm1x1(const CtmEnv& env, const Tensor& A);
