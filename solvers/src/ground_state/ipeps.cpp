@@ -104,6 +104,58 @@ GroundStateObservables c4v_observables(const Tensor& state, const C4vEnv& env, c
   return o;
 }
 
+// ---------------------------------------------------------------- single site
+
+Tensor single_site_peps_state(const Tensor& A) {
+  check_site_tensor(A, "single_site_peps_state");
+  const double n = norm(A).item();
+  if (!(n > 0.0) || !std::isfinite(n)) throw_error("single_site_peps_state: the tensor has norm ", n);
+  return A / norm(A);
+}
+
+Tensor single_site_energy_of(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H) {
+  if (state.size(0) != H.d)
+    throw_error("single_site_energy: the tensor's physical dimension is ", state.size(0), ", the model's ", H.d);
+  Tensor e = bond_expectation(rdm2x1(env, state), H.nn) + bond_expectation(rdm1x2(env, state), H.nn);
+  if (H.nnn.defined()) {
+    const Tensor rho = rdm2x2(env, state);  // (s1 s2 s3 s4, s1' s2' s3' s4'): tl, tr, bl, br
+    e = e + bond_expectation(einsum("abcdebch->adeh", rho), H.nnn)   // tl - br
+          + bond_expectation(einsum("abcdafgd->bcfg", rho), H.nnn);  // tr - bl
+  }
+  return e;
+}
+
+SiteEnergy single_site_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                              const CtmEnv* init) {
+  SiteEnergy out;
+  out.state = single_site_peps_state(A);
+  if (init) {
+    const int64_t D2 = A.size(1) * A.size(1);
+    if (!init->T_t.defined() || init->T_t.ndim() != 3 || init->T_t.size(1) != D2)
+      throw_error("single_site_energy: the warm-start environment's T_t has shape ",
+                  init->T_t.defined() ? init->T_t.shape() : Shape{}, ", its in-leg must be D^2 = ", D2);
+    out.ctm = ctmrg(out.state, *init, options);
+  } else {
+    out.ctm = ctmrg(out.state, options);
+  }
+  out.energy = single_site_energy_of(out.state, out.ctm.env, H);
+  return out;
+}
+
+GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H) {
+  NoGradGuard no_grad;
+  GroundStateObservables o;
+  o.energy = single_site_energy_of(state, env, H).item();
+  const Tensor rho = rdm1x1(env, state);
+  const SpinOperators s = spin_operators(H.d);
+  const double unit = H.pauli ? 2.0 : 1.0;
+  o.mx = unit * vdot(rho, transpose(s.sx)).item();
+  o.mz = unit * vdot(rho, transpose(s.sz)).item();
+  o.magnetization = std::sqrt(o.mx * o.mx + o.mz * o.mz);
+  o.correlation_length = std::numeric_limits<double>::quiet_NaN();
+  return o;
+}
+
 // ---------------------------------------------------------------- starting tensors
 
 Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed) {

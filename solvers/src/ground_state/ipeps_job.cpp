@@ -1,12 +1,13 @@
 // Job "ipeps": the ground state of a square-lattice Hamiltonian (hamiltonian.hpp) as a
-// one-site C4v-symmetric iPEPS, by L-BFGS (or any [optimizer]) on the energy per site with
-// the gradient by AD through the C4v CTMRG (ipeps.hpp) — the second headline result of
-// Liao, Liu, Wang, Xiang, PRX 9, 031041 (2019), Sec. V.
+// one-site iPEPS, by L-BFGS (or any [optimizer]) on the energy per site with the gradient by
+// AD through CTMRG (ipeps.hpp) — the second headline result of Liao, Liu, Wang, Xiang, PRX 9,
+// 031041 (2019), Sec. V. ansatz = "c4v": one C4v-symmetric tensor and the C4v CTMRG (their
+// setting); "single-site": one tensor without point-group symmetry, directional CTMRG.
 //
 // Stages: bond dimensions D_start, D_start + 1, ..., D, each started from the previous
 // stage's optimum embedded in the larger D with small noise; the [optimizer] stopping
 // criteria apply to each stage. Every step's /history row carries its stage's D and chi.
-// State: the optimizer (x = the raw tensor A, d D^4 numbers), the symmetrized tensor and
+// State: the optimizer (x = the raw tensor A, d D^4 numbers), the (symmetrized) tensor and
 // CTMRG environment of the accepted point (the warm start of the next evaluations, the
 // embedding of the next stage) and the summaries of the finished stages, so that a run
 // killed at any moment resumes bit for bit. The layout is in docs/files.md.
@@ -94,6 +95,7 @@ class Ipeps final : public OptimizationJob {
     ctm_.max_iter = int(p.integer("ctm_max_iter"));
     ctm_.checkpoint = p.boolean("checkpoint");
     warm_start_ = p.boolean("warm_start");
+    c4v_ = p.string("ansatz") == "c4v";
     init_ = p.string("init");
     init_file_ = p.string("init_file");
     if (init_ == "file" && init_file_.empty()) p.fail("init_file", "init = \"file\" needs the HDF5 file of an earlier run");
@@ -158,12 +160,26 @@ class Ipeps final : public OptimizationJob {
     const bool warm = warm_start_ && accepted_.state.defined() && accepted_.state.size(1) == D;
     CtmrgOptions o = ctm_;
     o.chi = chi(D);
-    C4vEnergy e = c4v_energy(A, H_, o, warm ? &accepted_.env : nullptr);
-    const double value = e.energy.item();
-    const Tensor dA = grad(e.energy, A);
-    const std::vector<double> gv = dA.value().to_vector();
+    Point p;
+    p.x = x;
+    Tensor energy;
+    if (c4v_) {
+      C4vEnergy e = c4v_energy(A, H_, o, warm ? &accepted_.c4v : nullptr);
+      energy = e.energy;
+      p.state = e.state.detach();
+      p.c4v = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    } else {
+      SiteEnergy e = single_site_energy(A, H_, o, warm ? &accepted_.site : nullptr);
+      energy = e.energy;
+      p.state = e.state.detach();
+      p.site = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    }
+    const double value = energy.item();
+    const std::vector<double> gv = grad(energy, A).value().to_vector();
     std::copy(gv.begin(), gv.end(), g.begin());
-    trials_.push_back({x, e.state.detach(), e.ctm.env.detach(), e.ctm.info});
+    trials_.push_back(std::move(p));
     return value;
   }
 
@@ -171,7 +187,7 @@ class Ipeps final : public OptimizationJob {
 
   void enter_next_stage() override {
     // the stage that just ended (stage() already counts the new one)
-    const GroundStateObservables o = c4v_observables(accepted_.state, accepted_.env, H_);
+    const GroundStateObservables o = observe(accepted_, 4);
     StageSummary s;
     s.D = accepted_.state.size(1);
     s.chi = chi(s.D);
@@ -186,8 +202,7 @@ class Ipeps final : public OptimizationJob {
 
   void save_extra(Group& g) const override {
     g.put("state", tensor_dataset(accepted_.state));
-    g.put("env_C", tensor_dataset(accepted_.env.C));
-    g.put("env_T", tensor_dataset(accepted_.env.T));
+    put_env(g, accepted_);
     g.set("ctm_iterations", int64_t(accepted_.info.iterations));
     g.set("ctm_error", accepted_.info.error);
     g.set("ctm_converged", int64_t(accepted_.info.converged));
@@ -200,7 +215,7 @@ class Ipeps final : public OptimizationJob {
       throw_error(g.path(), ": stage ", stage(), " but this config has ", dims_.size(), " stages");
     const int64_t D = dims_[std::size_t(stage())];
     accepted_.state = tensor_of(g, "state");
-    accepted_.env = {tensor_of(g, "env_C"), tensor_of(g, "env_T")};
+    get_env(g, accepted_);
     if (accepted_.state.shape() != Shape{H_.d, D, D, D, D})
       throw_error(g.path(), "/state has shape ", accepted_.state.shape(), ", stage ", stage(), " has d = ", H_.d,
                   ", D = ", D);
@@ -217,10 +232,10 @@ class Ipeps final : public OptimizationJob {
   }
 
   void add_results(Group& r) const override {
-    const GroundStateObservables o = c4v_observables(accepted_.state, accepted_.env, H_);
+    const GroundStateObservables o = observe(accepted_, 4);
     const int64_t D = accepted_.state.size(1);
     r.set("model", H_.model);
-    r.set("ansatz", "c4v");
+    r.set("ansatz", c4v_ ? "c4v" : "single-site");
     r.set("sublattice_rotation", int64_t(H_.sublattice_rotation));
     r.put("D", Dataset::scalar(D));
     r.put("chi", Dataset::scalar(chi(D)));
@@ -234,8 +249,7 @@ class Ipeps final : public OptimizationJob {
     r.put("ctm_error", Dataset::scalar(accepted_.info.error));
     r.put("truncation_error", Dataset::scalar(accepted_.info.truncation_error));
     r.put("A", tensor_dataset(accepted_.state));
-    r.put("env_C", tensor_dataset(accepted_.env.C));
-    r.put("env_T", tensor_dataset(accepted_.env.T));
+    put_env(r, accepted_);
     // every stage, the current one last
     std::vector<StageSummary> all = stages_;
     StageSummary s;
@@ -256,7 +270,8 @@ class Ipeps final : public OptimizationJob {
   struct Point {
     optim::Vector x;
     Tensor state;
-    C4vEnv env;
+    C4vEnv c4v;   // ansatz c4v
+    CtmEnv site;  // ansatz single-site
     CtmrgInfo info;
   };
   struct StageSummary {
@@ -280,12 +295,35 @@ class Ipeps final : public OptimizationJob {
     trials_.clear();
   }
 
+  GroundStateObservables observe(const Point& p, int n_transfer) const {
+    return c4v_ ? c4v_observables(p.state, p.c4v, H_, n_transfer) : single_site_observables(p.state, p.site, H_);
+  }
+
+  // The environment as datasets env_C, env_T (c4v) or env_C_tl ... env_T_l (single-site).
+  void put_env(Group& g, const Point& p) const {
+    if (c4v_) {
+      g.put("env_C", tensor_dataset(p.c4v.C));
+      g.put("env_T", tensor_dataset(p.c4v.T));
+      return;
+    }
+    const Tensor* t[8] = {&p.site.C_tl, &p.site.C_tr, &p.site.C_br, &p.site.C_bl,
+                          &p.site.T_t,  &p.site.T_r,  &p.site.T_b,  &p.site.T_l};
+    for (int i = 0; i < 8; ++i) g.put(std::string("env_") + kSiteEnvNames[i], tensor_dataset(*t[i]));
+  }
+  void get_env(const Group& g, Point& p) const {
+    if (c4v_) {
+      p.c4v = {tensor_of(g, "env_C"), tensor_of(g, "env_T")};
+      return;
+    }
+    Tensor* t[8] = {&p.site.C_tl, &p.site.C_tr, &p.site.C_br, &p.site.C_bl,
+                    &p.site.T_t,  &p.site.T_r,  &p.site.T_b,  &p.site.T_l};
+    for (int i = 0; i < 8; ++i) *t[i] = tensor_of(g, std::string("env_") + kSiteEnvNames[i]);
+  }
+  static constexpr const char* kSiteEnvNames[8] = {"C_tl", "C_tr", "C_br", "C_bl", "T_t", "T_r", "T_b", "T_l"};
+
   void add_columns(StepRecord& r) const {
-    NoGradGuard no_grad;
-    const Tensor rho = rdm1x1(accepted_.env, accepted_.state);
-    const SpinOperators s = spin_operators(H_.d);
-    const double unit = H_.pauli ? 2.0 : 1.0;
-    const double mx = unit * vdot(rho, transpose(s.sx)).item(), mz = unit * vdot(rho, transpose(s.sz)).item();
+    const GroundStateObservables o = observe(accepted_, 0);
+    const double mx = o.mx, mz = o.mz;
     const int64_t D = accepted_.state.size(1);
     // energy, grad_norm, ctm_iterations first: the progress line shows three values
     r.values.insert(r.values.begin() + 2, {"ctm_iterations", double(accepted_.info.iterations)});
@@ -350,6 +388,7 @@ class Ipeps final : public OptimizationJob {
   int64_t chi_ = 0;
   CtmrgOptions ctm_;
   bool warm_start_ = false;
+  bool c4v_ = true;
   std::string init_, init_file_;
   Tensor start_tensor_;
   uint64_t seed_ = 0;
@@ -377,7 +416,8 @@ JobType ipeps_job_type() {
       Param::floats("bond_matrix", {}, "custom: the d^2 x d^2 real symmetric bond matrix, row-major, rows (s1 s2)"),
       Param::string("sublattice_rotation", "auto", "pi about S^y on one sublattice (auto: for antiferromagnetic J, Jxy)")
           .one_of({"auto", "on", "off"}),
-      Param::string("ansatz", "c4v", "one C4v-symmetric real tensor, C4v CTMRG").one_of({"c4v"}),
+      Param::string("ansatz", "c4v", "c4v: one C4v-symmetric tensor, C4v CTMRG; single-site: directional CTMRG")
+          .one_of({"c4v", "single-site"}),
       Param::integer("D", 2, "bond dimension (of the last stage)").at_least(1).at_most(16),
       Param::integer("D_start", 0, "first stage's D; stages D_start, ..., D (0: D alone)").at_least(0).at_most(16),
       Param::integer("chi", 0, "CTMRG environment dimension (0: max(D^2, 10 D) per stage)").at_least(0).at_most(4096),

@@ -189,6 +189,38 @@ TEST(IpepsEnergy, ShortD2OptimizationGoesBelowMinus0655AndStaysAboveQmc) {
   EXPECT_GT(lowest, kQmc);
 }
 
+TEST(IpepsEnergy, SingleSiteAnsatzAgreesWithC4vOnASymmetricStateAndHasAnExactGradient) {
+  // a C4v-symmetric state: the directional CTMRG's energy equals the C4v one (both converged)
+  const Tensor A = c4v_peps_state(random_peps_tensor(2, 2, 5));
+  CtmrgOptions o;
+  o.chi = 12;
+  o.tol = 1e-12;
+  o.max_iter = 400;
+  for (const LatticeHamiltonian& H : {heisenberg(1.0, true), j1j2(1.0, 0.3, true), transverse_field_ising(2.0)}) {
+    SCOPED_TRACE(H.model);
+    const double ec = c4v_energy(A, H, o).energy.item();
+    const SiteEnergy s = single_site_energy(A, H, o);
+    EXPECT_NEAR(s.energy.item(), ec, 1e-9);
+    const GroundStateObservables oc = c4v_observables(c4v_peps_state(A), c4v_energy(A, H, o).ctm.env, H),
+                                 os = single_site_observables(s.state, s.ctm.env, H);
+    EXPECT_NEAR(os.magnetization, oc.magnetization, 1e-8);
+    EXPECT_TRUE(std::isnan(os.correlation_length));
+  }
+  // the Neel state, and the gradient of a generic (non-symmetric) tensor
+  EXPECT_NEAR(single_site_energy(product_peps_tensor({1.0, 0.0}, 2, 0.0, 0), heisenberg(1.0, true), o).energy.item(),
+              -0.5, 1e-14);
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  const CtmrgOptions f = fixed_steps(6, 6);
+  GradcheckOptions g;
+  g.eps = 1e-5;
+  g.atol = 1e-8;
+  g.rtol = 1e-5;
+  g.full_jacobian_max = 0;
+  const GradcheckResult r = gradcheck([&](const std::vector<Tensor>& x) { return single_site_energy(x[0], H, f).energy; },
+                                      {Tensor(random_peps_tensor(2, 2, 8).value(), true)}, g);
+  EXPECT_TRUE(r.ok) << r.report;
+}
+
 TEST(IpepsEnergy, BadInputsAreErrors) {
   const LatticeHamiltonian H = heisenberg(1.0, true);
   EXPECT_THROW(c4v_energy(zeros({2, 2, 2, 2}), H, CtmrgOptions{}), Error);         // not a site tensor

@@ -137,6 +137,29 @@ TEST(IpepsJob, StartsFromAnEarlierRunEnlargedToALargerD) {
   EXPECT_EQ(f.group("results").scalar("D"), 3.0);
 }
 
+TEST(IpepsJob, SingleSiteAnsatzRunsAndResumes) {
+  TempDir tmp;
+  write_file(tmp / "s.toml", config("ansatz = \"single-site\"\nD = 2\nchi = 8\ninit = \"neel\"\nnoise = 0.3\n"
+                                    "warm_start = true\n", "max_steps = 12\n", "checkpoint_every = 1\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "s.toml", "-o", tmp / "ref.h5", "-q"}).exit_code, 0);
+  const Group ref = read_h5(tmp / "ref.h5");
+  const Group& res = ref.group("results");
+  EXPECT_EQ(res.attr_string("ansatz"), "single-site");
+  EXPECT_LT(res.scalar("energy"), -0.64);
+  EXPECT_GT(res.scalar("energy"), kQmc);
+  for (const char* e : {"env_C_tl", "env_C_tr", "env_C_br", "env_C_bl", "env_T_t", "env_T_r", "env_T_b", "env_T_l"})
+    EXPECT_TRUE(res.has_dataset(e)) << e;
+  // SIGKILL after step 5, resume: the same numbers
+  Child c({tnad_exe(), "run", tmp / "s.toml", "-o", tmp / "out.h5"});
+  ASSERT_TRUE(c.wait_line([](const std::string& l) { return step_of(l) >= 5; }).has_value()) << c.err();
+  c.kill(SIGKILL);
+  c.wait();
+  ASSERT_EQ(run_tnad({"run", tmp / "s.toml", "-o", tmp / "out.h5", "--resume", "-q"}).exit_code, 0);
+  const Group out = read_h5(tmp / "out.h5");
+  EXPECT_EQ(out.group("history").doubles("energy"), ref.group("history").doubles("energy"));
+  EXPECT_EQ(out.group("results").doubles("env_T_l"), res.doubles("env_T_l"));
+}
+
 TEST(IpepsJob, BadConfigsNameTheKeyAndLine) {
   TempDir tmp;
   struct Bad {

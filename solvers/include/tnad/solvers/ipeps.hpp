@@ -64,6 +64,28 @@ GroundStateObservables c4v_observables(const Tensor& state, const C4vEnv& env, c
 std::vector<double> c4v_transfer_spectrum(const C4vEnv& env, int64_t k);
 double correlation_length(const std::vector<double>& spectrum);
 
+// ---- one site without point-group symmetry (directional CTMRG, ctmrg.hpp)
+// The state is A / |A| (no symmetrization): with the sublattice rotation this is the
+// "single-site" ansatz of Corboz-style iPEPS, which may break the lattice rotations.
+//   E = Tr(rho_2x1 h) + Tr(rho_1x2 h) + Tr(rho_diag h_nnn) + Tr(rho_antidiag h_nnn)
+// (the rotation acts on the right / lower site of a bond; that is the same Hamiltonian as
+// on the left / upper one for every model here with U x U symmetry: Heisenberg, XXZ, J1-J2).
+// Cost: four moves per CTMRG iteration, each about two C4v steps.
+Tensor single_site_peps_state(const Tensor& A);
+
+struct SiteEnergy {
+  Tensor energy;
+  Tensor state;  // single_site_peps_state(A)
+  Ctmrg ctm;
+};
+SiteEnergy single_site_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                              const CtmEnv* init = nullptr);
+Tensor single_site_energy_of(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H);
+// Energy and magnetizations; the transfer spectrum of a general environment is not symmetric
+// and needs a non-symmetric eigensolver: transfer_spectrum stays empty and the correlation
+// length NaN (TODO(krylov): arnoldi of tnad/linalg/krylov.hpp).
+GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H);
+
 // ---- starting tensors (d, D, D, D, D)
 // Uniform entries in [0, 1) from the seed (a symmetrized normal tensor has exactly degenerate
 // CTMRG spectra, peps.hpp).
