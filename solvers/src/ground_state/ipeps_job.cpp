@@ -100,9 +100,15 @@ class Ipeps final : public OptimizationJob {
     init_file_ = p.string("init_file");
     if (init_ == "file" && init_file_.empty()) p.fail("init_file", "init = \"file\" needs the HDF5 file of an earlier run");
     if (init_ != "file" && !init_file_.empty()) p.fail("init_file", "is only read with init = \"file\"");
-    if (init_ == "file") {
-      std::error_code ec;
-      if (!std::filesystem::exists(init_file_, ec)) p.fail("init_file", "no such file");
+    std::error_code ec;
+    if (init_ == "file" && !std::filesystem::exists(init_file_, ec)) {
+      // Only a fresh start reads it (a resumed run has its state): the error waits for that.
+      try {
+        p.fail("init_file", "no such file");
+      } catch (const Error& e) {
+        init_error_ = e.what();
+      }
+    } else if (init_ == "file") {
       try {
         start_tensor_ = read_start_tensor(init_file_);
       } catch (const Error& e) {
@@ -142,6 +148,7 @@ class Ipeps final : public OptimizationJob {
     if (stage() > 0) {
       A = embed_peps_tensor(accepted_.state, D, noise_, seed_ + uint64_t(stage()));
     } else if (init_ == "file") {
+      if (!init_error_.empty()) throw_error(init_error_);
       A = embed_peps_tensor(start_tensor_, D, start_tensor_.size(1) < D ? noise_ : 0.0, seed_);
     } else if (init_ == "neel") {
       std::vector<double> up(std::size_t(H_.d), 0.0);
@@ -389,7 +396,7 @@ class Ipeps final : public OptimizationJob {
   CtmrgOptions ctm_;
   bool warm_start_ = false;
   bool c4v_ = true;
-  std::string init_, init_file_;
+  std::string init_, init_file_, init_error_;
   Tensor start_tensor_;
   uint64_t seed_ = 0;
   double noise_ = 0;

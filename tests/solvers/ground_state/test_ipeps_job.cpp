@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <random>
 #include <thread>
@@ -135,6 +136,20 @@ TEST(IpepsJob, StartsFromAnEarlierRunEnlargedToALargerD) {
   EXPECT_NEAR(e.front(), e2, 2e-4);
   EXPECT_LE(e.back(), e.front());
   EXPECT_EQ(f.group("results").scalar("D"), 3.0);
+  // a resume needs only its own file: the earlier run may be gone
+  std::filesystem::remove(tmp / "d2.h5");
+  write_file(tmp / "d3.toml",
+             config("D = 3\nchi = 9\ninit = \"file\"\ninit_file = \"" + tmp / "d2.h5" + "\"\nnoise = 1e-3\n", "max_steps = 5\n"));
+  Result more = run_tnad({"run", tmp / "d3.toml", "-o", tmp / "d3.h5", "--resume", "-q"});
+  ASSERT_EQ(more.exit_code, 0) << describe(more);
+  EXPECT_EQ(read_h5(tmp / "d3.h5").group("state").attr_int("step"), 5);
+  // a fresh start does need it: the error names the key
+  Result fresh = run_tnad({"run", tmp / "d3.toml", "-o", tmp / "new.h5"});
+  EXPECT_EQ(fresh.exit_code, 1);
+  EXPECT_TRUE(fresh.one_line_error()) << describe(fresh);
+  EXPECT_HAS(fresh.err, "d3.toml:");
+  EXPECT_HAS(fresh.err, "init_file = ");
+  EXPECT_HAS(fresh.err, "no such file");
 }
 
 TEST(IpepsJob, SingleSiteAnsatzRunsAndResumes) {
