@@ -410,7 +410,7 @@ class Ipeps final : public OptimizationJob {
 JobType ipeps_job_type() {
   JobType t;
   t.name = "ipeps";
-  t.summary = "ground state of a square-lattice Hamiltonian as a C4v iPEPS: L-BFGS on the CTMRG energy, gradient by AD";
+  t.summary = "ground state of a square-lattice Hamiltonian as a one-site iPEPS: L-BFGS on the CTMRG energy, gradient by AD";
   t.uses_optimizer = true;
   t.params = {
       Param::string("model", "heisenberg", "Hamiltonian (tnad/solvers/hamiltonian.hpp)")
