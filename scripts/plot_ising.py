@@ -26,7 +26,9 @@ BETA_C = 0.5 * math.log(1.0 + math.sqrt(2.0))
 
 
 def onsager(beta):
-    """u(beta), C(beta) per site (J = 1, h = 0): reference-values.md formulas."""
+    """u(beta), C(beta) per site (J = 1, h = 0).
+
+    Formulas of docs/physics.md, "2D Ising model: exact results"."""
     beta = np.asarray(beta, dtype=float)
     x = 2.0 * beta
     sh, ch, th = np.sinh(x), np.cosh(x), np.tanh(x)

@@ -25,7 +25,7 @@ void run_backward(benchmark::State& state, Make make) {
   std::vector<Tensor> cot;
   for (size_t i = 0; i < outs.size(); ++i) cot.emplace_back(NDArray::randn(outs[i].shape(), 10 + i));
   GradOptions o;
-  o.retain_graph = 1;
+  o.retain_graph = true;
   for (auto _ : state) benchmark::DoNotOptimize(grad(outs, {A}, cot, o));
 }
 

@@ -172,7 +172,7 @@ def main():
             c = tn[key][1] if key in tn else {}
             se, ge = c.get("sv_rel_err", float("nan")), c.get("grad_rel_err", float("nan"))
             print(f"{label:9} {name:18} | {f:8.1f} {fb:8.1f} | {se:9.1e} {ge:12.1e}")
-    print("(* = tnad's defaults; A / B = the adjoint option of linalg-adjoints.md 1.2)")
+    print("(* = tnad's defaults; A / B = the adjoint option of docs/adjoints.md, 'Truncated SVD')")
     if th:
         print(f"torch (gaussian)   full svd + slice | {p('truncated_forward/full'):8.1f} "
               f"{p('truncated_forward_backward/full'):8.1f}")

@@ -30,7 +30,7 @@ def lorentzian_inverse(x, eps):
 
 
 class BroadenedSVD(torch.autograd.Function):
-    """A = U diag(S) V^T with the F +- G backward (linalg-adjoints.md 1.1), 1/(s_j - s_i)
+    """A = U diag(S) V^T with the F +- G backward (docs/adjoints.md, "SVD"), 1/(s_j - s_i)
     broadened as x / (x^2 + eps s_max^2). Written in torch ops, so it is differentiable
     again (second derivatives)."""
 

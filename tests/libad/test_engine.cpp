@@ -111,6 +111,25 @@ TEST(Engine, RetainGraphAllowsASecondBackward) {
   EXPECT_DOUBLE_EQ(x.grad().item(), 12.0);
 }
 
+TEST(Engine, GradOptionsRetainGraph) {
+  auto twice = [](GradOptions o) {
+    Tensor x = scalar(3.0, true);
+    Tensor y = exp(x) * x;  // the nodes save tensors
+    grad(y, x, o);
+    return grad(y, x).item();  // a second backward through the same graph
+  };
+  GradOptions o;
+  EXPECT_FALSE(o.retain_graph.has_value());  // unset: follows create_graph
+  EXPECT_THROW(twice(o), Error);
+  o.retain_graph = true;
+  EXPECT_NEAR(twice(o), 4.0 * std::exp(3.0), 1e-12);
+  GradOptions cg;
+  cg.create_graph = true;  // retains by default
+  EXPECT_NEAR(twice(cg), 4.0 * std::exp(3.0), 1e-12);
+  cg.retain_graph = false;  // an explicit false wins
+  EXPECT_THROW(twice(cg), Error);
+}
+
 TEST(Engine, ToDotNamesOpsAndShapes) {
   Tensor a = randn({2, 3}, 1, true), b = randn({3, 4}, 2, true);
   Tensor y;

@@ -26,7 +26,7 @@ TEST(SeedExample, FunctionalGradAndSecondOrder) {
   o.create_graph = true;
   auto g = grad({f}, {x1, x2}, {}, o);
   // d2f/dx1^2 = -1/x1^2, d2f/dx1dx2 = 1, d2f/dx2^2 = sin(x2)
-  auto h1 = grad({g[0]}, {x1, x2}, {}, {.create_graph = false, .retain_graph = 1});
+  auto h1 = grad({g[0]}, {x1, x2}, {}, {.create_graph = false, .retain_graph = true});
   EXPECT_NEAR(h1[0].item(), -0.25, 1e-14);
   EXPECT_NEAR(h1[1].item(), 1.0, 1e-14);
   auto h2 = grad({g[1]}, {x1, x2});

@@ -26,7 +26,7 @@ class RerunScope {
 };
 
 // Stands in for an input of a recomputed segment. It starts with no edges, so the
-// nested backward inside CheckpointNode::vjp stops here and never walks into the outer
+// nested backward inside a checkpoint's VJP stops here and never walks into the outer
 // graph; when that backward is itself recorded (create_graph), the alias is then linked
 // to the real input, which makes the recorded gradient differentiable w.r.t. it.
 class AliasNode final : public Node {
@@ -38,152 +38,153 @@ class AliasNode final : public Node {
   void release() override {}
 };
 
+// The core of both kinds of checkpoint VJP: re-runs f, recorded, at the stand-ins xs and
+// pulls the cotangents gy (undefined = zero) back to the stand-ins listed in `wanted`
+// (recorded under create_graph). Checks that the re-run reproduces the first run's
+// output shapes.
+std::vector<Tensor> rerun_pullback(const MultiFn& f, const std::vector<Tensor>& xs, const std::vector<Tensor>& gy,
+                                   const std::vector<Tensor>& wanted, bool create_graph, bool values_unused,
+                                   const std::vector<Shape>& first_run_shapes) {
+  std::vector<Tensor> ys;
+  {
+    EnableGradGuard with_grad;
+    NameScope scope("checkpoint recompute");
+    RerunScope rerun(values_unused);
+    ys = f(xs);
+  }
+  if (ys.size() != first_run_shapes.size())
+    throw_error("checkpoint: the recomputation returned ", ys.size(), " outputs, the first run ", first_run_shapes.size());
+  std::vector<Tensor> outs, gouts;
+  for (std::size_t k = 0; k < ys.size(); ++k) {
+    if (!ys[k].defined() || !(ys[k].shape() == first_run_shapes[k]))
+      throw_error("checkpoint: recomputed output ", k, " has shape ", ys[k].defined() ? to_string(ys[k].shape()) : "(undefined)",
+                  ", the first run ", first_run_shapes[k]);
+    if (gy[k].defined() && ys[k].requires_grad()) {
+      outs.push_back(ys[k]);
+      gouts.push_back(gy[k]);
+    }
+  }
+  if (outs.empty() || wanted.empty()) return std::vector<Tensor>(wanted.size());
+  GradOptions o;
+  o.create_graph = create_graph;
+  o.allow_unused = true;
+  return grad(outs, wanted, gouts, o);
+}
+
+// checkpoint_backward: the VJP of f at a[0..nx) applied to the cotangents a[nx..), as a
+// function of all of a; this is what the checkpoint's VJP checkpoints in turn. Recorded
+// when recording is on and some a requires grad (the re-run of that inner checkpoint: a
+// are then its aliases); plain values otherwise. Gradients only for the inputs in `need`
+// (zeros elsewhere: the outer engine ignores them).
+std::vector<Tensor> vjp_at(const MultiFn& f, const std::vector<Tensor>& a, const std::vector<bool>& need,
+                           bool values_unused, const std::vector<Shape>& first_run_shapes) {
+  const std::size_t nx = need.size();
+  bool rec = false;
+  if (grad_enabled())
+    for (const Tensor& t : a) rec = rec || t.requires_grad();
+  std::vector<Tensor> xs, gy, wanted;
+  for (std::size_t i = 0; i < nx; ++i) {
+    xs.push_back(rec && a[i].requires_grad() ? a[i] : Tensor(a[i].value(), true));
+    if (need[i]) wanted.push_back(xs.back());
+  }
+  for (std::size_t k = nx; k < a.size(); ++k) gy.push_back(rec ? a[k] : a[k].detach());
+  std::vector<Tensor> gw = rerun_pullback(f, xs, gy, wanted, rec, values_unused, first_run_shapes);
+  std::vector<Tensor> gx;
+  for (std::size_t i = 0, k = 0; i < nx; ++i) {
+    Tensor g = need[i] ? gw[k++] : Tensor();
+    gx.push_back(g.defined() ? g : zeros(xs[i].shape()));
+  }
+  return gx;
+}
+
+// One node for both kinds of checkpoint. It keeps f and the inputs; its VJP re-runs f
+// (plain), or is itself a checkpoint of f's VJP (checkpoint_backward): under create_graph
+// the recorded first backward then holds (inputs, cotangents) instead of f's forward and
+// backward tapes, and the second backward re-runs f's forward + backward once.
 class CheckpointNode final : public Node {
  public:
-  CheckpointNode(MultiFn f, bool values_unused) : Node("checkpoint"), f_(std::move(f)), values_unused_(values_unused) {}
+  CheckpointNode(MultiFn f, CheckpointOptions options) : Node("checkpoint"), f_(std::move(f)), opt_(options) {}
 
   std::vector<Tensor> vjp(const std::vector<Tensor>& gy) override {
+    return opt_.checkpoint_backward ? checkpointed_vjp(gy) : rerun_vjp(gy);
+  }
+
+ private:
+  std::vector<Shape> output_shapes() const {
+    std::vector<Shape> s;
+    for (int k = 0; k < num_outputs(); ++k) s.push_back(output_shape(k));
+    return s;
+  }
+
+  std::vector<Tensor> rerun_vjp(const std::vector<Tensor>& gy) {
     const bool create_graph = grad_enabled();  // the engine records vjps only under create_graph
     const int n = num_inputs();
-    std::vector<Tensor> xs, aliases;
+    std::vector<Tensor> xs, aliases, wanted;
     std::vector<std::shared_ptr<AliasNode>> alias_nodes(n);
-    std::vector<Tensor> wanted;
-    std::vector<int> wanted_index;
     for (int i = 0; i < n; ++i) {
-      Tensor x = unpack(i);
+      Tensor x = saved_input(i);
       xs.push_back(x);
       if (needs_input_grad(i)) {
         alias_nodes[i] = std::make_shared<AliasNode>();
         alias_nodes[i]->mutable_output_shapes().push_back(x.shape());
         aliases.push_back(detail::make_output(x.value(), alias_nodes[i], 0));
         wanted.push_back(aliases.back());
-        wanted_index.push_back(i);
       } else {
         aliases.push_back(x.detach());
       }
     }
-    std::vector<Tensor> ys;
-    {
-      EnableGradGuard eg;
-      NameScope scope("checkpoint recompute");
-      RerunScope rerun(values_unused_);
-      ys = f_(aliases);
-    }
-    if (int(ys.size()) != num_outputs())
-      throw_error("checkpoint: the recomputation returned ", ys.size(), " outputs, the first run ", num_outputs());
-    std::vector<Tensor> outs, gouts;
-    for (int k = 0; k < num_outputs(); ++k) {
-      if (!(ys[k].shape() == output_shape(k)))
-        throw_error("checkpoint: recomputed output ", k, " has shape ", ys[k].shape(), ", the first run ", output_shape(k));
-      if (gy[k].defined() && ys[k].requires_grad()) {
-        outs.push_back(ys[k]);
-        gouts.push_back(gy[k]);
-      }
-    }
+    std::vector<Tensor> gw = rerun_pullback(f_, aliases, gy, wanted, create_graph, opt_.values_unused_on_rerun,
+                                            output_shapes());
     std::vector<Tensor> result(n);
-    if (outs.empty() || wanted.empty()) return result;
-    GradOptions o;
-    o.create_graph = create_graph;
-    o.allow_unused = true;
-    std::vector<Tensor> gx = grad(outs, wanted, gouts, o);
-    for (size_t k = 0; k < wanted_index.size(); ++k) {
-      int i = wanted_index[k];
+    for (int i = 0, k = 0; i < n; ++i) {
+      if (!needs_input_grad(i)) continue;
       if (create_graph) {
         alias_nodes[i]->mutable_next() = {detail::edge_of(xs[i])};
         alias_nodes[i]->mutable_input_shapes().push_back(xs[i].shape());
       }
-      result[i] = gx[k];
+      result[i] = gw[k++];
     }
     return result;
   }
 
- private:
-  MultiFn f_;
-  bool values_unused_;
-};
-
-// in = (x_1..x_nx, gy_1..): the VJP of f at x applied to gy. Recorded (create_graph) when
-// recording is on and an input requires grad, else plain values from a local graph.
-std::vector<Tensor> vjp_of(const MultiFn& f, const std::vector<Tensor>& in, std::size_t nx, bool values_unused) {
-  bool rec = false;
-  if (grad_enabled())
-    for (const Tensor& t : in) rec = rec || t.requires_grad();
-  EnableGradGuard with_grad;
-  std::vector<Tensor> xs;
-  for (std::size_t i = 0; i < nx; ++i) xs.push_back(rec && in[i].requires_grad() ? in[i] : Tensor(in[i].value(), true));
-  std::vector<Tensor> ys;
-  {
-    RerunScope rerun(values_unused);
-    ys = f(xs);
-  }
-  std::vector<Tensor> outs, gouts;
-  for (std::size_t k = 0; k < ys.size(); ++k)
-    if (ys[k].requires_grad()) {
-      outs.push_back(ys[k]);
-      gouts.push_back(rec ? in[nx + k] : in[nx + k].detach());
+  std::vector<Tensor> checkpointed_vjp(const std::vector<Tensor>& gy) {
+    std::vector<Tensor> in;
+    std::vector<bool> need;
+    for (int i = 0; i < num_inputs(); ++i) {
+      in.push_back(saved_input(i));
+      need.push_back(needs_input_grad(i));
     }
-  if (outs.empty()) {
-    std::vector<Tensor> z;
-    for (const Tensor& x : xs) z.push_back(zeros(x.shape()));
-    return z;
+    for (int k = 0; k < num_outputs(); ++k) in.push_back(gy[k].defined() ? gy[k] : zeros(output_shape(k)));
+    return checkpoint(
+        [f = f_, need, unused = opt_.values_unused_on_rerun, shapes = output_shapes()](const std::vector<Tensor>& a) {
+          return vjp_at(f, a, need, unused, shapes);
+        },
+        in);
   }
-  GradOptions o;
-  o.create_graph = rec;
-  o.allow_unused = true;
-  std::vector<Tensor> gx = grad(outs, xs, gouts, o);
-  if (!rec)
-    for (Tensor& g : gx) g = g.detach();
-  return gx;
-}
 
-// A node that keeps only its inputs and whose VJP is itself a checkpoint of the VJP
-// computation (checkpoint_backward): under create_graph the recorded first backward holds
-// (inputs, cotangents), and the second backward re-runs f's forward + backward at a time.
-std::vector<Tensor> checkpoint_with_checkpointed_backward(const MultiFn& f, const std::vector<Tensor>& xs,
-                                                          bool values_unused) {
-  if (xs.size() > 15) throw_error("checkpoint: at most 15 inputs with checkpoint_backward, got ", xs.size());
-  std::vector<Tensor> ys;
-  {
-    NoGradGuard no_grad;
-    ys = f(xs);
-  }
-  std::vector<NDArray> vals;
-  for (const Tensor& y : ys) vals.push_back(y.value());
-  const std::size_t nx = xs.size();
-  return record_multi("checkpoint", std::span<const Tensor>(xs), std::move(vals), save::all_inputs,
-                      [f, nx, values_unused](OpContext& c, const std::vector<Tensor>& g) {
-                        std::vector<Tensor> in;
-                        for (std::size_t i = 0; i < nx; ++i) in.push_back(c.input(int(i)));
-                        for (std::size_t k = 0; k < g.size(); ++k)
-                          in.push_back(g[k].defined() ? g[k] : zeros(c.output_shape(int(k))));
-                        return checkpoint(
-                            [f, nx, values_unused](const std::vector<Tensor>& a) {
-                              return vjp_of(f, a, nx, values_unused);
-                            },
-                            in);
-                      });
-}
+  MultiFn f_;
+  CheckpointOptions opt_;
+};
 }  // namespace
 
 bool rerun_values_unused() { return t_rerun_values_unused; }
 
 std::vector<Tensor> checkpoint(const MultiFn& f, const std::vector<Tensor>& inputs, CheckpointOptions options) {
-  if (options.checkpoint_backward)
-    return checkpoint_with_checkpointed_backward(f, inputs, options.values_unused_on_rerun);
   std::vector<Tensor> ys;
   {
     NoGradGuard ng;
     ys = f(inputs);
   }
   if (!detail::should_record(inputs)) return ys;
-  auto node = std::make_shared<CheckpointNode>(f, options.values_unused_on_rerun);
+  auto node = std::make_shared<CheckpointNode>(f, options);
   std::vector<NDArray> vals;
   for (auto& y : ys) vals.push_back(y.value());
-  return detail::finish_node(node, inputs, std::move(vals), inputs.size() >= 16 ? 0xFFFFu : (1u << inputs.size()) - 1u, {});
+  return detail::finish_node(node, inputs, std::move(vals), save::all_inputs, {});
 }
 
-Tensor checkpoint(const Fn& f, const Tensor& x) {
-  return checkpoint([&f](const std::vector<Tensor>& xs) { return std::vector<Tensor>{f(xs[0])}; }, std::vector<Tensor>{x})[0];
+Tensor checkpoint(const Fn& f, const Tensor& x, CheckpointOptions options) {
+  return checkpoint([f](const std::vector<Tensor>& xs) { return std::vector<Tensor>{f(xs[0])}; },
+                    std::vector<Tensor>{x}, options)[0];
 }
 
 // ---------------------------------------------------------------- rematerialize

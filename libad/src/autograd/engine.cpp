@@ -201,7 +201,7 @@ std::vector<Tensor> run_engine(const std::vector<Tensor>& outputs, const std::ve
                                const std::vector<Tensor>* inputs, GradOptions opt) {
   const bool accumulate_mode = inputs == nullptr;
   const bool create_graph = opt.create_graph;
-  const bool retain = opt.retain_graph < 0 ? create_graph : opt.retain_graph != 0;
+  const bool retain = opt.retain_graph.value_or(create_graph);
   if (!grad_outputs.empty() && grad_outputs.size() != outputs.size())
     throw_error("grad: ", grad_outputs.size(), " grad_outputs for ", outputs.size(), " outputs");
 
@@ -315,7 +315,7 @@ std::vector<Tensor> run_engine(const std::vector<Tensor>& outputs, const std::ve
     if (captured[k].defined()) continue;
     if (!opt.allow_unused)
       throw_error("grad: input ", k, " (shape ", (*inputs)[k].shape(), ") was not used to compute the outputs; pass allow_unused=true to get zeros");
-    captured[k] = Tensor(NDArray::zeros((*inputs)[k].shape()));
+    captured[k] = Tensor(NDArray::zeros((*inputs)[k].shape(), "grad"));
   }
   return captured;
 }

@@ -69,33 +69,48 @@ JvpResult jvp(const MultiFn& f, const std::vector<Tensor>& xs, const std::vector
   for (const Tensor& x : xs) in.push_back(outer && x.requires_grad() ? x : fresh_leaf(x));
   JvpResult r;
   r.outputs = f(in);
-  std::vector<Tensor> us;
-  for (const Tensor& y : r.outputs) us.push_back(zeros(y.shape(), true));
-  GradOptions o1;
-  o1.create_graph = true;
-  o1.allow_unused = true;
-  const std::vector<Tensor> g = grad(r.outputs, in, us, o1);  // J^T u, linear in u
+  // Dummy cotangents for the outputs that depend on an input; the others (constants)
+  // have zero tangents.
+  std::vector<Tensor> ys, us;
+  std::vector<int> which;
+  for (std::size_t k = 0; k < r.outputs.size(); ++k) {
+    const Tensor& y = r.outputs[k];
+    if (!y.defined()) throw_error("jvp: f returned an undefined output ", k);
+    if (!y.requires_grad()) continue;
+    ys.push_back(y);
+    us.push_back(zeros(y.shape(), true));
+    which.push_back(int(k));
+  }
+  auto zero_tangents = [&] {
+    std::vector<Tensor> z;
+    for (const Tensor& y : r.outputs) z.push_back(zeros(y.shape()));
+    return z;
+  };
+  std::vector<Tensor> g;
+  if (!ys.empty()) {
+    GradOptions o1;
+    o1.create_graph = true;
+    o1.allow_unused = true;
+    g = grad(ys, in, us, o1);  // J^T u, linear in u
+  }
   for (std::size_t j = 0; j < vs.size(); ++j) {
     Tensor s;
-    for (std::size_t i = 0; i < xs.size(); ++i) {
+    for (std::size_t i = 0; i < g.size(); ++i) {
       if (!g[i].requires_grad()) continue;
       const Tensor t = vdot(g[i], outer ? vs[j][i] : vs[j][i].detach());
       s = s.defined() ? s + t : t;
     }
-    if (!s.defined()) {
-      std::vector<Tensor> z;
-      for (const Tensor& y : r.outputs) z.push_back(zeros(y.shape()));
-      r.tangents.push_back(z);
-      continue;
+    std::vector<Tensor> tangent = zero_tangents();
+    if (s.defined()) {
+      GradOptions o2;
+      o2.create_graph = outer;
+      o2.retain_graph = outer || j + 1 < vs.size();
+      o2.allow_unused = true;
+      std::vector<Tensor> d = grad({s}, us, {}, o2);
+      for (std::size_t q = 0; q < d.size(); ++q)
+        if (d[q].defined()) tangent[which[q]] = std::move(d[q]);
     }
-    GradOptions o2;
-    o2.create_graph = outer;
-    o2.retain_graph = (outer || j + 1 < vs.size()) ? 1 : 0;
-    o2.allow_unused = true;
-    std::vector<Tensor> d = grad({s}, us, {}, o2);
-    for (std::size_t k = 0; k < d.size(); ++k)
-      if (!d[k].defined()) d[k] = zeros(r.outputs[k].shape());
-    r.tangents.push_back(std::move(d));
+    r.tangents.push_back(std::move(tangent));
   }
   if (!outer)
     for (Tensor& y : r.outputs) y = y.detach();

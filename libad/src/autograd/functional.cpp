@@ -11,14 +11,12 @@ namespace tnad {
 std::vector<Tensor> CustomOp::operator()(const std::vector<Tensor>& inputs) const {
   const CustomOp& op = *this;
   if (!op.compute) throw_error("custom op '", op.name, "': no compute function");
-  if (inputs.size() > 16) throw_error("custom op '", op.name, "': at most 16 inputs, got ", inputs.size());
   std::vector<NDArray> vals;
   for (const auto& t : inputs) vals.push_back(t.value());
   std::vector<NDArray> outs = op.compute(vals);
-  if (outs.size() > 16) throw_error("custom op '", op.name, "': at most 16 outputs");
+  if (outs.empty()) throw_error("custom op '", op.name, "': compute returned no outputs");
   if (!op.vjp && detail::should_record(inputs))
     throw_error("custom op '", op.name, "' has no vjp but an input requires grad");
-  uint32_t mask = ((1u << inputs.size()) - 1u) | ((((1u << outs.size()) - 1u)) << 16);
   const int n_in = int(inputs.size()), n_out = int(outs.size());
   auto vjp = [vjp_fn = op.vjp, name = op.name, n_in, n_out](OpContext& c, const std::vector<Tensor>& g) {
     std::vector<Tensor> xs, ys;
@@ -35,7 +33,8 @@ std::vector<Tensor> CustomOp::operator()(const std::vector<Tensor>& inputs) cons
   };
   // The node is named by op.name, which need not outlive it: it keeps a copy.
   std::vector<Tensor> result =
-      record_multi(op.name.c_str(), std::span<const Tensor>(inputs), std::move(outs), mask, std::move(vjp));
+      record_multi(op.name.c_str(), std::span<const Tensor>(inputs), std::move(outs),
+                   save::all_inputs | save::all_outputs, std::move(vjp));
   if (!result.empty() && result[0].grad_fn()) result[0].grad_fn()->own_name(op.name);
   return result;
 }

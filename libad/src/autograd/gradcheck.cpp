@@ -86,10 +86,10 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
   if (y.requires_grad()) {
     GradOptions go;
     go.allow_unused = true;
-    go.retain_graph = 1;
+    go.retain_graph = true;
     for (auto& t : grad({y}, dx, {Tensor(c.G)}, go)) g.push_back(t.value());
   } else {
-    for (auto& t : dx) g.push_back(NDArray::zeros(t.shape()));
+    for (auto& t : dx) g.push_back(NDArray::zeros(t.shape(), "gradcheck"));
   }
 
   // Random unit directions.
@@ -115,20 +115,20 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
   for (auto& t : dx) n_in += t.numel();
   if (n_in * y.numel() <= opt.full_jacobian_max) {
     std::vector<NDArray> basis;
-    for (auto& t : dx) basis.push_back(NDArray::zeros(t.shape()));
+    for (auto& t : dx) basis.push_back(NDArray::zeros(t.shape(), "gradcheck"));
     // rows: analytic d y_j / d x via VJP with e_j
     std::vector<std::vector<NDArray>> rows;
     for (int64_t j = 0; j < y.numel(); ++j) {
-      NDArray e = NDArray::zeros(y.shape());
+      NDArray e = NDArray::zeros(y.shape(), "gradcheck");
       e.mutable_data()[j] = 1.0;
       std::vector<NDArray> r;
       if (y.requires_grad()) {
         GradOptions go;
         go.allow_unused = true;
-        go.retain_graph = 1;
+        go.retain_graph = true;
         for (auto& t : grad({y}, dx, {Tensor(e)}, go)) r.push_back(t.value());
       } else {
-        for (auto& t : dx) r.push_back(NDArray::zeros(t.shape()));
+        for (auto& t : dx) r.push_back(NDArray::zeros(t.shape(), "gradcheck"));
       }
       rows.push_back(std::move(r));
     }

@@ -1,5 +1,6 @@
 #include <execinfo.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <iterator>
@@ -110,10 +111,10 @@ Tensor Node::unpack(int slot) {
   if (slot < 0 || slot >= int(saved_.size()))
     throw_error("internal: ", describe(), " asked for saved tensor ", slot, " of ", saved_.size());
   SavedTensor& s = saved_[slot];
-  if (s.output_index >= 0) {
+  if (s.kind == SavedTensor::Kind::output) {
     if (auto impl = s.output_impl.lock()) {
       if (impl->version != s.version)
-        throw_error(describe(), ": its output ", s.output_index, " (shape ", impl->value.shape(),
+        throw_error(describe(), ": its output ", s.index, " (shape ", impl->value.shape(),
                     ") was modified in place after being saved for backward (version ", s.version,
                     " -> ", impl->version, ")");
       return Tensor(impl);
@@ -121,7 +122,7 @@ Tensor Node::unpack(int slot) {
     auto impl = std::allocate_shared<TensorImpl>(detail::PoolAllocator<TensorImpl>());
     impl->value = s.tensor.value();
     impl->grad_fn = s.producer.lock();  // alive: it is this node
-    impl->output_index = s.output_index;
+    impl->output_index = s.index;
     return Tensor(std::move(impl));
   }
   if (s.tensor.defined() && detail::is_rematerialized(*s.tensor.impl())) return detail::recompute(*s.tensor.impl(), describe());
@@ -130,6 +131,20 @@ Tensor Node::unpack(int slot) {
                 " saved for backward was modified in place (version ", s.version, " -> ",
                 s.tensor.version(), ")");
   return s.tensor;
+}
+
+int Node::find_saved(SavedTensor::Kind kind, int index) const {
+  auto before = [](const SavedTensor& s, std::pair<SavedTensor::Kind, int> key) {
+    return s.kind != key.first ? s.kind < key.first : s.index < key.second;
+  };
+  const auto* it = std::lower_bound(saved_.begin(), saved_.end(), std::pair(kind, index), before);
+  if (it == saved_.end() || it->kind != kind || it->index != index) {
+    if (released_) return 0;  // unpack explains
+    static const char* const what[] = {"input", "output", "extra tensor"};
+    throw_error("internal: ", describe(), " did not save its ", what[int(kind)], " ", index,
+                " for its vjp (name it in record()'s SaveSet)");
+  }
+  return int(it - saved_.begin());
 }
 
 void Node::release() {
@@ -198,7 +213,8 @@ SavedTensor save_output(const Tensor& out) {
   s.tensor = Tensor(out.value());
   s.output_impl = out.impl();
   s.producer = out.grad_fn();
-  s.output_index = out.output_index();
+  s.index = out.output_index();
+  s.kind = SavedTensor::Kind::output;
   s.version = out.version();
   return s;
 }
@@ -225,24 +241,46 @@ void link_inputs(Node& node, std::span<const Tensor> inputs) {
 }
 }  // namespace
 
+// Saves the inputs, then the outputs, that `save` names, then the extra tensors: the
+// (kind, index) order Node::find_saved relies on.
+void save_for_backward(Node& node, std::span<const Tensor> inputs, std::span<const Tensor> outputs,
+                       const SaveSet& save, std::span<const Tensor> extra) {
+  const int n_in = int(inputs.size()), n_out = int(outputs.size());
+  if (save.input_end() > n_in)
+    throw_error("internal: ", node.describe(), " asks to save input ", save.input_end() - 1, " of ", n_in);
+  if (save.output_end() > n_out)
+    throw_error("internal: ", node.describe(), " asks to save output ", save.output_end() - 1, " of ", n_out);
+  for (int i = 0; i < n_in; ++i)
+    if (save.has_input(i)) {
+      SavedTensor s = save_input(inputs[i]);
+      s.index = i;
+      node.add_saved(std::move(s));
+    }
+  for (int k = 0; k < n_out; ++k)
+    if (save.has_output(k)) node.add_saved(save_output(outputs[k]));
+  for (int k = 0; k < int(extra.size()); ++k) {
+    SavedTensor s = save_input(extra[k]);
+    s.index = k;
+    s.kind = SavedTensor::Kind::extra;
+    node.add_saved(std::move(s));
+  }
+}
+
 Tensor finish_node1(std::shared_ptr<Node>&& node_ref, std::span<const Tensor> inputs, NDArray output,
-                    uint32_t mask, std::span<const Tensor> extra) {
+                    const SaveSet& save, std::span<const Tensor> extra) {
   Node& node = *node_ref;
   node.stamp_creation();
   link_inputs(node, inputs);
   node.mutable_output_shapes().push_back(output.shape());
   // The output takes over the caller's reference: no refcount traffic for the node.
   Tensor out = make_output(std::move(output), std::move(node_ref), 0);
-  if (mask == save::none && extra.empty()) return out;
-  for (size_t i = 0; i < inputs.size() && i < 16; ++i)
-    if (mask & save::in(int(i))) node.add_saved(save_input(inputs[i]));
-  if (mask & save::out(0)) node.add_saved(save_output(out));
-  for (const auto& t : extra) node.add_saved(save_input(t));
+  if (save.empty() && extra.empty()) return out;
+  save_for_backward(node, inputs, std::span<const Tensor>(&out, 1), save, extra);
   return out;
 }
 
 std::vector<Tensor> finish_node(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs,
-                                std::vector<NDArray> outputs, uint32_t mask,
+                                std::vector<NDArray> outputs, const SaveSet& save,
                                 std::span<const Tensor> extra) {
   node->stamp_creation();
   link_inputs(*node, inputs);
@@ -252,25 +290,27 @@ std::vector<Tensor> finish_node(const std::shared_ptr<Node>& node, std::span<con
   std::vector<Tensor> outs;
   outs.reserve(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) outs.push_back(make_output(std::move(outputs[i]), node, int(i)));
-  for (size_t i = 0; i < inputs.size() && i < 16; ++i)
-    if (mask & save::in(int(i))) node->add_saved(save_input(inputs[i]));
-  for (size_t i = 0; i < outs.size() && i < 16; ++i)
-    if (mask & save::out(int(i))) node->add_saved(save_output(outs[i]));
-  for (const auto& t : extra) node->add_saved(save_input(t));
+  save_for_backward(*node, inputs, outs, save, extra);
   return outs;
 }
 
 }  // namespace detail
 
-Tensor OpContext::input(int i) const {
-  if (!(mask_ & save::in(i))) throw_error("internal: ", node_.describe(), " did not save input ", i);
-  return node_.unpack(std::popcount(mask_ & (save::in(i) - 1u)));
+// ---------------------------------------------------------------- SaveSet
+void SaveSet::Bits::set_far(int i) {
+  if (i < 0) throw_error("internal: save::in / save::out(", i, "): a negative index");
+  const std::size_t w = std::size_t(i / 64 - 1);
+  if (high_.size() <= w) high_.resize(w + 1, 0);
+  high_[w] |= uint64_t(1) << (i % 64);
 }
-Tensor OpContext::output(int i) const {
-  if (!(mask_ & save::out(i))) throw_error("internal: ", node_.describe(), " did not save output ", i);
-  int slot = std::popcount(mask_ & 0xFFFFu) + std::popcount((mask_ >> 16) & ((1u << i) - 1u));
-  return node_.unpack(slot);
+int SaveSet::Bits::end() const {
+  for (std::size_t w = high_.size(); w-- > 0;)
+    if (high_[w]) return int(64 * (w + 1)) + std::bit_width(high_[w]);
+  return std::bit_width(low_);
 }
-Tensor OpContext::extra(int k) const { return node_.unpack(std::popcount(mask_) + k); }
+void SaveSet::Bits::or_far(const Bits& o) {
+  if (high_.size() < o.high_.size()) high_.resize(o.high_.size(), 0);
+  for (std::size_t w = 0; w < o.high_.size(); ++w) high_[w] |= o.high_[w];
+}
 
 }  // namespace tnad

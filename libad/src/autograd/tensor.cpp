@@ -54,7 +54,7 @@ Tensor Tensor::detach() const { return Tensor(value()); }
 void Tensor::backward(const Tensor& grad_output, bool retain_graph, bool create_graph) const {
   GradOptions opt;
   opt.create_graph = create_graph;
-  opt.retain_graph = (retain_graph || create_graph) ? 1 : 0;
+  opt.retain_graph = retain_graph || create_graph;
   if (!requires_grad())
     throw_error("backward: tensor of shape ", shape(), " does not require grad (no leaf that requires grad was used to compute it)");
   detail::run_backward_accumulate({*this}, grad_output.defined() ? std::vector<Tensor>{grad_output} : std::vector<Tensor>{},
@@ -91,7 +91,7 @@ Tensor& Tensor::mul_(double s) {
 }
 Tensor& Tensor::zero_() {
   check_inplace(*this, "zero_");
-  impl_->value = NDArray::zeros(shape());
+  impl_->value = NDArray::zeros(shape(), "zero_");
   ++impl_->version;
   return *this;
 }
@@ -107,9 +107,9 @@ std::string Tensor::to_string() const {
 }
 std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
 
-Tensor zeros(const Shape& s, bool rg) { return Tensor(NDArray::zeros(s), rg); }
+Tensor zeros(const Shape& s, bool rg) { return Tensor(NDArray::zeros(s, "zeros"), rg); }
 Tensor ones(const Shape& s, bool rg) { return Tensor(NDArray::ones(s), rg); }
-Tensor full(const Shape& s, double v, bool rg) { return Tensor(NDArray::full(s, v), rg); }
+Tensor full(const Shape& s, double v, bool rg) { return Tensor(NDArray::full(s, v, "full"), rg); }
 Tensor scalar(double v, bool rg) { return Tensor(NDArray::scalar(v), rg); }
 Tensor arange(int64_t n) { return Tensor(NDArray::arange(n)); }
 Tensor eye(int64_t n, int64_t m) { return Tensor(NDArray::eye(n, m)); }

@@ -9,8 +9,8 @@ namespace {
 using detail::parallel_for;
 
 template <class F>
-NDArray unary(const NDArray& a, F f) {
-  NDArray out = NDArray::empty(a.shape());
+NDArray unary(const NDArray& a, F f, const char* op) {
+  NDArray out = NDArray::empty(a.shape(), op);
   const double* x = a.data();
   double* y = out.mutable_data();
   parallel_for(a.numel(), [&](int64_t i) { y[i] = f(x[i]); });
@@ -65,13 +65,13 @@ NDArray binary(const NDArray& a, const NDArray& b, F f, const char* op) {
   const double* x = a.data();
   const double* y = b.data();
   if (a.shape() == b.shape()) {
-    NDArray out = NDArray::empty(a.shape());
+    NDArray out = NDArray::empty(a.shape(), op);
     double* z = out.mutable_data();
     parallel_for(a.numel(), [&](int64_t i) { z[i] = f(x[i], y[i]); });
     return out;
   }
   Shape s = broadcast_shapes(a.shape(), b.shape(), op);
-  NDArray out = NDArray::empty(s);
+  NDArray out = NDArray::empty(s, op);
   double* z = out.mutable_data();
   if (b.numel() == 1 && a.numel() == out.numel()) {
     double yv = y[0];
@@ -104,12 +104,15 @@ NDArray pow(const NDArray& a, const NDArray& b) { return binary(a, b, [](double 
 NDArray maximum(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x >= y ? x : y; }, "maximum"); }
 NDArray minimum(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x <= y ? x : y; }, "minimum"); }
 NDArray greater(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x > y ? 1.0 : 0.0; }, "greater"); }
+NDArray greater_equal(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x >= y ? 1.0 : 0.0; }, "greater_equal"); }
 NDArray less(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x < y ? 1.0 : 0.0; }, "less"); }
+NDArray less_equal(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x <= y ? 1.0 : 0.0; }, "less_equal"); }
 NDArray equal(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x == y ? 1.0 : 0.0; }, "equal"); }
+NDArray not_equal(const NDArray& a, const NDArray& b) { return binary(a, b, [](double x, double y) { return x != y ? 1.0 : 0.0; }, "not_equal"); }
 
 NDArray where(const NDArray& mask, const NDArray& a, const NDArray& b) {
   Shape s = broadcast_shapes(broadcast_shapes(mask.shape(), a.shape(), "where"), b.shape(), "where");
-  NDArray out = NDArray::empty(s);
+  NDArray out = NDArray::empty(s, "where");
   double* z = out.mutable_data();
   const double *m = mask.data(), *x = a.data(), *y = b.data();
   const Shape st[3] = {broadcast_strides(mask.shape(), s), broadcast_strides(a.shape(), s),
@@ -122,7 +125,7 @@ NDArray broadcast_to(const NDArray& a, const Shape& shape) {
   Shape s = broadcast_shapes(a.shape(), shape, "broadcast_to");
   if (!(s == shape)) throw_error("broadcast_to: cannot broadcast ", a.shape(), " to ", shape);
   if (a.shape() == shape) return a;
-  NDArray out = NDArray::empty(shape);
+  NDArray out = NDArray::empty(shape, "broadcast_to");
   double* z = out.mutable_data();
   const double* x = a.data();
   const Shape st[1] = {broadcast_strides(a.shape(), shape)};
@@ -130,55 +133,55 @@ NDArray broadcast_to(const NDArray& a, const Shape& shape) {
   return out;
 }
 
-NDArray add(const NDArray& a, double s) { return unary(a, [s](double x) { return x + s; }); }
-NDArray mul(const NDArray& a, double s) { return unary(a, [s](double x) { return x * s; }); }
-NDArray rsub(double s, const NDArray& a) { return unary(a, [s](double x) { return s - x; }); }
-NDArray rdiv(double s, const NDArray& a) { return unary(a, [s](double x) { return s / x; }); }
+NDArray add(const NDArray& a, double s) { return unary(a, [s](double x) { return x + s; }, "add"); }
+NDArray mul(const NDArray& a, double s) { return unary(a, [s](double x) { return x * s; }, "mul"); }
+NDArray rsub(double s, const NDArray& a) { return unary(a, [s](double x) { return s - x; }, "rsub"); }
+NDArray rdiv(double s, const NDArray& a) { return unary(a, [s](double x) { return s / x; }, "rdiv"); }
 NDArray pow(const NDArray& a, double p) {
-  if (p == 2.0) return unary(a, [](double x) { return x * x; });
+  if (p == 2.0) return unary(a, [](double x) { return x * x; }, "pow");
   if (p == 1.0) return a;
-  return unary(a, [p](double x) { return std::pow(x, p); });
+  return unary(a, [p](double x) { return std::pow(x, p); }, "pow");
 }
 NDArray clamp(const NDArray& a, double lo, double hi) {
-  return unary(a, [lo, hi](double x) { return x < lo ? lo : (x > hi ? hi : x); });
+  return unary(a, [lo, hi](double x) { return x < lo ? lo : (x > hi ? hi : x); }, "clamp");
 }
 NDArray axpby(double alpha, const NDArray& x, double beta, const NDArray& y) {
   if (!(x.shape() == y.shape())) throw_error("axpby: shapes ", x.shape(), " and ", y.shape(), " differ");
-  NDArray out = NDArray::empty(x.shape());
+  NDArray out = NDArray::empty(x.shape(), "axpby");
   const double *p = x.data(), *q = y.data();
   double* z = out.mutable_data();
   parallel_for(x.numel(), [&](int64_t i) { z[i] = alpha * p[i] + beta * q[i]; });
   return out;
 }
 
-NDArray neg(const NDArray& a) { return unary(a, [](double x) { return -x; }); }
-NDArray exp(const NDArray& a) { return unary(a, [](double x) { return std::exp(x); }); }
-NDArray log(const NDArray& a) { return unary(a, [](double x) { return std::log(x); }); }
-NDArray sqrt(const NDArray& a) { return unary(a, [](double x) { return std::sqrt(x); }); }
-NDArray abs(const NDArray& a) { return unary(a, [](double x) { return std::fabs(x); }); }
-NDArray sign(const NDArray& a) { return unary(a, [](double x) { return double((x > 0) - (x < 0)); }); }
-NDArray sin(const NDArray& a) { return unary(a, [](double x) { return std::sin(x); }); }
-NDArray cos(const NDArray& a) { return unary(a, [](double x) { return std::cos(x); }); }
-NDArray tan(const NDArray& a) { return unary(a, [](double x) { return std::tan(x); }); }
-NDArray asin(const NDArray& a) { return unary(a, [](double x) { return std::asin(x); }); }
-NDArray acos(const NDArray& a) { return unary(a, [](double x) { return std::acos(x); }); }
-NDArray atan(const NDArray& a) { return unary(a, [](double x) { return std::atan(x); }); }
-NDArray sinh(const NDArray& a) { return unary(a, [](double x) { return std::sinh(x); }); }
-NDArray cosh(const NDArray& a) { return unary(a, [](double x) { return std::cosh(x); }); }
-NDArray tanh(const NDArray& a) { return unary(a, [](double x) { return std::tanh(x); }); }
+NDArray neg(const NDArray& a) { return unary(a, [](double x) { return -x; }, "neg"); }
+NDArray exp(const NDArray& a) { return unary(a, [](double x) { return std::exp(x); }, "exp"); }
+NDArray log(const NDArray& a) { return unary(a, [](double x) { return std::log(x); }, "log"); }
+NDArray sqrt(const NDArray& a) { return unary(a, [](double x) { return std::sqrt(x); }, "sqrt"); }
+NDArray abs(const NDArray& a) { return unary(a, [](double x) { return std::fabs(x); }, "abs"); }
+NDArray sign(const NDArray& a) { return unary(a, [](double x) { return double((x > 0) - (x < 0)); }, "sign"); }
+NDArray sin(const NDArray& a) { return unary(a, [](double x) { return std::sin(x); }, "sin"); }
+NDArray cos(const NDArray& a) { return unary(a, [](double x) { return std::cos(x); }, "cos"); }
+NDArray tan(const NDArray& a) { return unary(a, [](double x) { return std::tan(x); }, "tan"); }
+NDArray asin(const NDArray& a) { return unary(a, [](double x) { return std::asin(x); }, "asin"); }
+NDArray acos(const NDArray& a) { return unary(a, [](double x) { return std::acos(x); }, "acos"); }
+NDArray atan(const NDArray& a) { return unary(a, [](double x) { return std::atan(x); }, "atan"); }
+NDArray sinh(const NDArray& a) { return unary(a, [](double x) { return std::sinh(x); }, "sinh"); }
+NDArray cosh(const NDArray& a) { return unary(a, [](double x) { return std::cosh(x); }, "cosh"); }
+NDArray tanh(const NDArray& a) { return unary(a, [](double x) { return std::tanh(x); }, "tanh"); }
 NDArray sigmoid(const NDArray& a) {
   // Split by sign so exp never overflows.
   return unary(a, [](double x) {
     if (x >= 0) return 1.0 / (1.0 + std::exp(-x));
     double e = std::exp(x);
     return e / (1.0 + e);
-  });
+  }, "sigmoid");
 }
-NDArray relu(const NDArray& a) { return unary(a, [](double x) { return x > 0 ? x : 0.0; }); }
-NDArray step(const NDArray& a) { return unary(a, [](double x) { return x > 0 ? 1.0 : 0.0; }); }
-NDArray erf(const NDArray& a) { return unary(a, [](double x) { return std::erf(x); }); }
+NDArray relu(const NDArray& a) { return unary(a, [](double x) { return x > 0 ? x : 0.0; }, "relu"); }
+NDArray step(const NDArray& a) { return unary(a, [](double x) { return x > 0 ? 1.0 : 0.0; }, "step"); }
+NDArray erf(const NDArray& a) { return unary(a, [](double x) { return std::erf(x); }, "erf"); }
 NDArray gelu(const NDArray& a) {
-  return unary(a, [](double x) { return 0.5 * x * (1.0 + std::erf(x * M_SQRT1_2)); });
+  return unary(a, [](double x) { return 0.5 * x * (1.0 + std::erf(x * M_SQRT1_2)); }, "gelu");
 }
 
 }  // namespace tnad::nd

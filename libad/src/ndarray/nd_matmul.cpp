@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "tnad/ad/nd.hpp"
@@ -20,6 +21,11 @@ namespace tnad::nd {
 // 1.02 -> 0.79 ms (A Y); no gain from n = 128 on.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const double* A, int64_t lda,
           const double* B, int64_t ldb, double* C, int64_t ldc, bool accumulate) {
+  // BLAS takes 32-bit ints (OpenBLAS without INTERFACE64): a larger extent would wrap.
+  constexpr int64_t kMax = std::numeric_limits<blasint>::max();
+  if (m > kMax || n > kMax || k > kMax || lda > kMax || ldb > kMax || ldc > kMax)
+    throw_error("matmul: a ", m, " x ", k, " by ", k, " x ", n, " product (leading dimensions ", lda, ", ", ldb, ", ", ldc,
+                ") exceeds the BLAS integer range (", kMax, ")");
   const auto ta = trans_a ? CblasTrans : CblasNoTrans;
   const auto tb = trans_b ? CblasTrans : CblasNoTrans;
   const double beta = accumulate ? 1.0 : 0.0;
@@ -77,8 +83,8 @@ NDArray matmul(const NDArray& a_in, const NDArray& b_in, bool trans_a, bool tran
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
-  const int64_t nbatch = numel(batch);
-  NDArray out = NDArray::empty(out_shape);
+  const int64_t nbatch = numel(batch, "matmul");
+  NDArray out = NDArray::empty(out_shape, "matmul");
   double* C = out.mutable_data();
   if (k == 0) {
     std::memset(C, 0, out.nbytes());
@@ -105,7 +111,7 @@ NDArray matmul(const NDArray& a_in, const NDArray& b_in, bool trans_a, bool tran
       (side_by_side ? gemm_blocked : gemm)(trans_a, trans_b, m, n, k, A + offset(ba, i) * sa, lda,
                                            B + offset(bb, i) * sb, ldb, C + i * sc, n, false);
     };
-    if (nbatch > 1 && m * n * k <= 128 * 128 * 128) {
+    if (nbatch > 1 && double(m) * double(n) * double(k) <= 128.0 * 128 * 128) {
 #pragma omp parallel for schedule(dynamic)
       for (int64_t i = 0; i < nbatch; ++i) gemm_i(i, true);
     } else {

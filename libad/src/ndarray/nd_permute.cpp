@@ -1,7 +1,7 @@
 // nd::permute — out[i_0..i_{n-1}] = a[i_perm...]: out axis k is input axis perm[k].
 //
 // A cache-blocked, OpenMP-parallel out-of-place transposition after HPTT (Springer, Su,
-// Bientinesi, arXiv:1704.04374; linalg-adjoints.md 5.3):
+// Bientinesi, arXiv:1704.04374; docs/adjoints.md, "Contractions"):
 //  1. size-1 axes are dropped and axes that are adjacent, in the same order, in both the
 //     source and the destination are fused (a permutation of a reshaped tensor often is a
 //     2-D or 3-D transpose); if what is left is the identity, the result is a free reshape;
@@ -280,14 +280,14 @@ NDArray permute(const NDArray& a, const std::vector<int64_t>& perm) {
 
   Shape out_shape;
   for (int64_t k = 0; k < n; ++k) out_shape.push_back(a.shape()[perm[k]]);
-  if (a.numel() == 0) return NDArray::empty(out_shape);
+  if (a.numel() == 0) return NDArray::empty(out_shape, "permute");
   const Reduced r = reduce(a.shape(), perm);
   int64_t m = int64_t(r.dims.size());
   bool same = true;
   for (int64_t k = 0; k < m; ++k) same = same && r.perm[k] == k;
   if (same) return a.reshape(out_shape);  // only size-1 axes moved: a free reshape
 
-  NDArray out = NDArray::empty(out_shape);
+  NDArray out = NDArray::empty(out_shape, "permute");
   const double* x = a.data();
   double* y = out.mutable_data();
   const int64_t total = a.numel();

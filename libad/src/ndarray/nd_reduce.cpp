@@ -50,7 +50,7 @@ NDArray reduce(const NDArray& a, const std::vector<int64_t>& axes_in, bool keepd
     for (int64_t ax : axes)
       if (a.shape()[ax] == 0) throw_error(name, ": reduction over an empty axis of shape ", a.shape());
   }
-  NDArray out = NDArray::empty(out_shape);
+  NDArray out = NDArray::empty(out_shape, name);
   double* y = out.mutable_data();
   const int64_t nd = a.ndim();
   int64_t red = 1;

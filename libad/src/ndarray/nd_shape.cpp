@@ -87,7 +87,7 @@ NDArray slice(const NDArray& a, int64_t axis, int64_t start, int64_t stop, int64
   int64_t len = slice_len(start, stop, step, n);
   Shape os = a.shape();
   os[ax] = len;
-  NDArray out = NDArray::empty(os);
+  NDArray out = NDArray::empty(os, "slice");
   int64_t outer, inner;
   split_at(a.shape(), ax, outer, inner);
   const double* x = a.data();
@@ -102,13 +102,14 @@ NDArray slice(const NDArray& a, int64_t axis, int64_t start, int64_t stop, int64
 NDArray slice_scatter(const NDArray& part, const Shape& full_shape, int64_t axis, int64_t start,
                       int64_t stop, int64_t step) {
   int64_t ax = normalize_axis(axis, full_shape.size(), "slice_scatter");
+  if (step <= 0) throw_error("slice_scatter: step must be positive, got ", step);
   int64_t n = full_shape[ax];
   int64_t len = slice_len(start, stop, step, n);
   Shape expect = full_shape;
   expect[ax] = len;
   if (!(expect == part.shape()))
     throw_error("slice_scatter: part of shape ", part.shape(), " does not fit slice ", expect, " of ", full_shape);
-  NDArray out = NDArray::zeros(full_shape);
+  NDArray out = NDArray::zeros(full_shape, "slice_scatter");
   int64_t outer, inner;
   split_at(full_shape, ax, outer, inner);
   const double* x = part.data();
@@ -129,11 +130,12 @@ NDArray concatenate(const std::vector<NDArray>& parts, int64_t axis) {
     bool ok = s.size() == s0.size();
     for (int64_t i = 0; ok && i < s.size(); ++i) ok = (i == ax) || s[i] == s0[i];
     if (!ok) throw_error("concatenate: shape ", s, " does not match ", s0, " outside axis ", ax);
-    total += s[ax];
+    if (__builtin_add_overflow(total, s[ax], &total))
+      throw_error("concatenate: the extents along axis ", ax, " add up to more than int64 can hold");
   }
   Shape os = s0;
   os[ax] = total;
-  NDArray out = NDArray::empty(os);
+  NDArray out = NDArray::empty(os, "concatenate");
   int64_t outer, inner;
   split_at(os, ax, outer, inner);
   double* y = out.mutable_data();
@@ -153,7 +155,7 @@ NDArray diagonal(const NDArray& a) {
   int64_t m = a.size(-2), n = a.size(-1), k = std::min(m, n);
   Shape os(a.shape().begin(), a.shape().end() - 2);
   os.push_back(k);
-  NDArray out = NDArray::empty(os);
+  NDArray out = NDArray::empty(os, "diagonal");
   int64_t batch = numel(os) / std::max<int64_t>(k, 1);
   if (k == 0) return out;
   const double* x = a.data();
@@ -171,7 +173,7 @@ NDArray diag_embed(const NDArray& d, int64_t rows, int64_t cols) {
   Shape os(d.shape().begin(), d.shape().end() - 1);
   os.push_back(rows);
   os.push_back(cols);
-  NDArray out = NDArray::zeros(os);
+  NDArray out = NDArray::zeros(os, "diag_embed");
   int64_t batch = k ? d.numel() / k : 0;
   const double* x = d.data();
   double* y = out.mutable_data();

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <iomanip>
+#include <limits>
 #include <ostream>
 #include <random>
 #include <sstream>
@@ -13,13 +14,22 @@
 namespace tnad {
 
 // ---------------------------------------------------------------- Shape helpers
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
+int64_t numel(const Shape& s, const char* op) {
+  int64_t span = 1;
+  bool empty = false;
+  for (int64_t d : s) {
+    if (d < 0) throw_error(op, ": negative extent ", d, " in shape ", s);
+    if (d == 0) {
+      empty = true;
+    } else if (__builtin_mul_overflow(span, d, &span)) {
+      throw_error(op, ": shape ", s, " is too large: the product of its extents overflows int64");
+    }
+  }
+  return empty ? 0 : span;
 }
 
 Shape strides_of(const Shape& s) {
+  numel(s, "strides_of");  // no stride overflows
   Shape st;
   st.resize(s.size());
   int64_t acc = 1;
@@ -101,6 +111,21 @@ struct BufferDeleter {
   }
 };
 
+// "1.5 GiB (1610612736 bytes)"
+std::string byte_count(uint64_t n) {
+  static const char* const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = double(n);
+  int u = 0;
+  while (v >= 1024.0 && u < 6) {
+    v /= 1024.0;
+    ++u;
+  }
+  std::ostringstream os;
+  os << std::setprecision(3) << v << ' ' << unit[u];
+  if (u > 0) os << " (" << n << " bytes)";
+  return os.str();
+}
+
 std::shared_ptr<std::byte[]> allocate_bytes(std::size_t n) {
   if (n <= kSmallBuffer)
     // allocate_shared's storage is aligned for max_align_t (16 bytes): enough for double
@@ -114,25 +139,38 @@ std::shared_ptr<std::byte[]> allocate_bytes(std::size_t n) {
 }
 }  // namespace
 
-NDArray NDArray::empty(const Shape& shape, DType dt) {
-  for (int64_t d : shape)
-    if (d < 0) throw_error("NDArray: negative extent in shape ", shape);
+NDArray NDArray::empty(const Shape& shape, DType dt) { return empty(shape, "NDArray::empty", dt); }
+
+NDArray NDArray::empty(const Shape& shape, const char* op, DType dt) {
+  const int64_t count = tnad::numel(shape, op);
+  const std::size_t item = dtype_size(dt);
+  if (uint64_t(count) > uint64_t(std::numeric_limits<std::ptrdiff_t>::max()) / item)
+    throw_error(op, ": an array of shape ", shape, " (", count, " ", dtype_name(dt),
+                " elements) needs more than 2^63 bytes");
+  const std::size_t bytes = std::size_t(count) * item;
   NDArray a;
+  try {
+    a.buf_ = allocate_bytes(bytes);
+  } catch (const std::bad_alloc&) {
+    throw_error(op, ": out of memory allocating ", byte_count(bytes), " for an array of shape ", shape, " (",
+                dtype_name(dt), "); tnad arrays already hold ", byte_count(uint64_t(memory::live_bytes())));
+  }
   a.shape_ = shape;
-  a.numel_ = tnad::numel(shape);
+  a.numel_ = count;
   a.dtype_ = dt;
-  a.buf_ = allocate_bytes(std::size_t(a.numel_) * dtype_size(dt));
   return a;
 }
 
-NDArray NDArray::zeros(const Shape& shape, DType dt) {
-  NDArray a = empty(shape, dt);
+NDArray NDArray::zeros(const Shape& shape, DType dt) { return zeros(shape, "NDArray::zeros", dt); }
+
+NDArray NDArray::zeros(const Shape& shape, const char* op, DType dt) {
+  NDArray a = empty(shape, op, dt);
   std::memset(a.buf_.get(), 0, a.nbytes());
   return a;
 }
 
-NDArray NDArray::full(const Shape& shape, double value) {
-  NDArray a = empty(shape);
+NDArray NDArray::full(const Shape& shape, double value, const char* op) {
+  NDArray a = empty(shape, op);
   double* p = reinterpret_cast<double*>(a.buf_.get());
   std::fill(p, p + a.numel_, value);
   return a;
@@ -140,15 +178,18 @@ NDArray NDArray::full(const Shape& shape, double value) {
 
 NDArray NDArray::ones(const Shape& shape, DType dt) {
   if (dt != DType::f64) throw_error("NDArray::ones: complex128 is not implemented yet");
-  return full(shape, 1.0);
+  return full(shape, 1.0, "ones");
 }
 
-NDArray NDArray::scalar(double value) { return full(Shape{}, value); }
+NDArray NDArray::scalar(double value) { return full(Shape{}, value, "scalar"); }
 
 NDArray NDArray::arange(double start, double stop, double step) {
   if (step == 0.0) throw_error("arange: step must be nonzero");
-  int64_t n = std::max<int64_t>(0, int64_t(std::ceil((stop - start) / step)));
-  NDArray a = empty(Shape{n});
+  const double count = std::ceil((stop - start) / step);
+  if (!(count < 9.2e18))  // also NaN (a non-finite bound)
+    throw_error("arange: ", count, " elements from start ", start, " to stop ", stop, " by step ", step);
+  int64_t n = std::max<int64_t>(0, int64_t(count));
+  NDArray a = empty(Shape{n}, "arange");
   double* p = a.mutable_data();
   for (int64_t i = 0; i < n; ++i) p[i] = start + double(i) * step;
   return a;
@@ -156,27 +197,27 @@ NDArray NDArray::arange(double start, double stop, double step) {
 
 NDArray NDArray::eye(int64_t n, int64_t m) {
   if (m < 0) m = n;
-  NDArray a = zeros(Shape{n, m});
+  NDArray a = zeros(Shape{n, m}, "eye");
   double* p = a.mutable_data();
   for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = 1.0;
   return a;
 }
 
 NDArray NDArray::from(const Shape& shape, const std::vector<double>& values) {
-  if (int64_t(values.size()) != tnad::numel(shape))
-    throw_error("NDArray::from: ", values.size(), " values for shape ", shape, " (",
-                tnad::numel(shape), " elements)");
+  const int64_t n = tnad::numel(shape, "from");
+  if (int64_t(values.size()) != n)
+    throw_error("NDArray::from: ", values.size(), " values for shape ", shape, " (", n, " elements)");
   return from(shape, values.data());
 }
 
 NDArray NDArray::from(const Shape& shape, const double* values) {
-  NDArray a = empty(shape);
+  NDArray a = empty(shape, "from");
   std::memcpy(a.buf_.get(), values, a.nbytes());
   return a;
 }
 
 NDArray NDArray::randn(const Shape& shape, uint64_t seed, double mean, double stddev) {
-  NDArray a = empty(shape);
+  NDArray a = empty(shape, "randn");
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> dist(mean, stddev);
   double* p = reinterpret_cast<double*>(a.buf_.get());
@@ -185,7 +226,7 @@ NDArray NDArray::randn(const Shape& shape, uint64_t seed, double mean, double st
 }
 
 NDArray NDArray::rand(const Shape& shape, uint64_t seed, double lo, double hi) {
-  NDArray a = empty(shape);
+  NDArray a = empty(shape, "rand");
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> dist(lo, hi);
   double* p = reinterpret_cast<double*>(a.buf_.get());
@@ -227,8 +268,8 @@ NDArray NDArray::reshape(const Shape& new_shape) const {
       infer = i;
     } else if (s[i] < 0) {
       throw_error("reshape: negative extent in ", new_shape);
-    } else {
-      known *= s[i];
+    } else if (__builtin_mul_overflow(known, s[i], &known)) {
+      throw_error("reshape: target shape ", new_shape, " is too large: the product of its extents overflows int64");
     }
   }
   if (infer >= 0) {
@@ -236,7 +277,7 @@ NDArray NDArray::reshape(const Shape& new_shape) const {
       throw_error("reshape: cannot reshape ", shape_, " into ", new_shape);
     s[infer] = numel_ / known;
   }
-  if (tnad::numel(s) != numel_)
+  if (tnad::numel(s, "reshape") != numel_)
     throw_error("reshape: cannot reshape ", shape_, " (", numel_, " elements) into ", new_shape);
   NDArray r = *this;
   r.shape_ = s;
@@ -244,7 +285,7 @@ NDArray NDArray::reshape(const Shape& new_shape) const {
 }
 
 NDArray NDArray::clone() const {
-  NDArray r = empty(shape_, dtype_);
+  NDArray r = empty(shape_, "clone", dtype_);
   std::memcpy(r.buf_.get(), buf_.get(), nbytes());
   return r;
 }

@@ -64,6 +64,8 @@ std::vector<OpInfo> build() {
   t.push_back(unary("log", log, 0.3, 2.0));
   t.push_back(unary("sqrt", sqrt, 0.3, 2.0));
   t.push_back(unary("abs", abs));
+  t.push_back(unary("sign", sign));  // derivative 0 (inputs in [-2, 2] stay off 0)
+  t.push_back(row("sign_times_square", [](const V& x) { return sign(x[0]) * x[0] * x[0]; }, kUnary));
   t.push_back(unary("sin", sin));
   t.push_back(unary("cos", cos));
   t.push_back(unary("tan", tan, -1.2, 1.2));

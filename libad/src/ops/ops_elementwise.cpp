@@ -100,6 +100,26 @@ Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b) {
                 });
 }
 
+// sign(x): the derivative is 0 wherever it exists; the VJP returns that zero explicitly.
+Tensor sign(const Tensor& x) {
+  return record("sign", {x}, nd::sign(x.value()), save::none,
+                [](OpContext& c, const Tensor&) { return grads(zeros(c.input_shape(0))); });
+}
+
+// ---------------------------------------------------------------- comparisons (constants)
+Tensor greater(const Tensor& a, const Tensor& b) { return constant(nd::greater(a.value(), b.value())); }
+Tensor greater_equal(const Tensor& a, const Tensor& b) { return constant(nd::greater_equal(a.value(), b.value())); }
+Tensor less(const Tensor& a, const Tensor& b) { return constant(nd::less(a.value(), b.value())); }
+Tensor less_equal(const Tensor& a, const Tensor& b) { return constant(nd::less_equal(a.value(), b.value())); }
+Tensor equal(const Tensor& a, const Tensor& b) { return constant(nd::equal(a.value(), b.value())); }
+Tensor not_equal(const Tensor& a, const Tensor& b) { return constant(nd::not_equal(a.value(), b.value())); }
+Tensor greater(const Tensor& a, double s) { return constant(nd::greater(a.value(), NDArray::scalar(s))); }
+Tensor greater_equal(const Tensor& a, double s) { return constant(nd::greater_equal(a.value(), NDArray::scalar(s))); }
+Tensor less(const Tensor& a, double s) { return constant(nd::less(a.value(), NDArray::scalar(s))); }
+Tensor less_equal(const Tensor& a, double s) { return constant(nd::less_equal(a.value(), NDArray::scalar(s))); }
+Tensor equal(const Tensor& a, double s) { return constant(nd::equal(a.value(), NDArray::scalar(s))); }
+Tensor not_equal(const Tensor& a, double s) { return constant(nd::not_equal(a.value(), NDArray::scalar(s))); }
+
 // ---------------------------------------------------------------- with a scalar
 Tensor add(const Tensor& a, double s) {
   return record("add_scalar", {a}, nd::add(a.value(), s), save::none, [](OpContext&, const Tensor& g) { return grads(g); });

@@ -1,4 +1,4 @@
-#include "tnad/solvers/test_functions.hpp"
+#include "optim/test_functions.hpp"
 
 #include <cmath>
 #include <vector>

@@ -10,8 +10,8 @@ namespace {
 Tensor record_contract(const Tensor& a, const std::vector<int>& la, const Tensor& b, const std::vector<int>& lb,
                        const std::vector<int>& lc, NDArray value) {
   // dA needs B and dB needs A: save only what a needed gradient uses.
-  const uint32_t mask = (b.requires_grad() ? save::in(0) : 0) | (a.requires_grad() ? save::in(1) : 0);
-  return record("contract", {a, b}, std::move(value), mask, [la, lb, lc](OpContext& c, const Tensor& g) {
+  const SaveSet saved = (b.requires_grad() ? save::in(0) : save::none) | (a.requires_grad() ? save::in(1) : save::none);
+  return record("contract", {a, b}, std::move(value), saved, [la, lb, lc](OpContext& c, const Tensor& g) {
     Tensor ga, gb;
     if (c.needs_grad(0)) ga = contract_pair(g, lc, c.input(1), lb, la);
     if (c.needs_grad(1)) gb = contract_pair(c.input(0), la, g, lc, lb);

@@ -9,7 +9,7 @@
 namespace tnad::tn {
 
 // C[lc] = sum A[la] B[lb] (preconditions of contract_pair_values in kernels.hpp).
-// VJP (linalg-adjoints.md 5.1): dA = contract(dC[lc], B[lb] -> la), dB = contract(A[la], dC[lc] -> lb).
+// VJP (docs/adjoints.md, "Contractions"): dA = contract(dC[lc], B[lb] -> la), dB = contract(A[la], dC[lc] -> lb).
 Tensor contract_pair(const Tensor& a, const std::vector<int>& la, const Tensor& b,
                      const std::vector<int>& lb, const std::vector<int>& lc);
 // The same node with its value left at zero, not computed: for a caller that only needs

@@ -31,6 +31,16 @@ NDArray reduce_values(const NDArray& x, const std::vector<int>& lx, const std::v
 NDArray embed_values(const NDArray& g, const std::vector<int>& ly, const std::vector<int>& lx,
                      const Shape& x_shape);
 
+// Counters of contract_pair_values (all threads, since the start or the last reset), to
+// check that a network's layouts avoid copies: pairwise contractions run, those that
+// looped over a label instead of permuting, elements copied by permutations. Read by
+// tests/tensornet/contract/test_pair_loops.cpp and bench/physics (private include path).
+struct PairKernelStats {
+  int64_t contractions = 0, looped = 0, permuted_elements = 0;
+};
+PairKernelStats pair_kernel_stats();
+void reset_pair_kernel_stats();
+
 // Preconditions of contract_pair_values; throws tnad::Error naming `op` if violated.
 void check_pair_labels(const char* op, const Shape& sa, const std::vector<int>& la,
                        const Shape& sb, const std::vector<int>& lb, const std::vector<int>& lc);

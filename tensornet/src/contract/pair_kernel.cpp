@@ -1,5 +1,5 @@
 // Pairwise contraction as one batched GEMM over strided views (TTGT without the T's that
-// strides and transpose flags make unnecessary; see linalg-adjoints.md 5.3).
+// strides and transpose flags make unnecessary; see docs/adjoints.md, "Contractions").
 //
 // Every label of the pair falls in one group: batch (A, B, C), M (A, C), N (B, C) or K (A, B).
 // A GEMM reads a tensor T without a copy when each of its two groups occupies consecutive axes
@@ -17,7 +17,6 @@
 #include <climits>
 
 #include "contract/kernels.hpp"
-#include "tnad/tensornet/einsum.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/ad/nd.hpp"
 

@@ -193,10 +193,14 @@ TEST(IpepsJob, BadConfigsNameTheKeyAndLine) {
       {"init = \"file\"\ninit_file = \"/nonexistent.h5\"\n", "init_file = \"/nonexistent.h5\": no such file"},
       {"model = \"tfim\"\nsublattice_rotation = \"on\"\n", "[job] sublattice_rotation = \"on\": the transverse-field Ising"},
   };
+  int n = 0;
   for (const Bad& b : bad) {
     SCOPED_TRACE(b.job);
     write_file(tmp / "bad.toml", config(b.job));
-    Result r = run_tnad({"run", tmp / "bad.toml", "-o", tmp / "bad.h5"});
+    // one output per case: a run that fails after creating its file (init_file is only read
+    // by a fresh start) leaves it, and the output policy refuses to replace it
+    const std::string out = tmp / ("bad" + std::to_string(n++) + ".h5");
+    Result r = run_tnad({"run", tmp / "bad.toml", "-o", out});
     EXPECT_EQ(r.exit_code, 1) << describe(r);
     EXPECT_TRUE(r.one_line_error()) << describe(r);
     EXPECT_HAS(r.err, "bad.toml:");

@@ -1,7 +1,7 @@
 // Test-side exact solution of the 2D Ising model (J = 1, h = 0), computed here from the
-// formulas of reference-values.md by tanh-sinh quadrature of the defining integrals —
-// independently of the library's AGM / adaptive-Simpson implementation (onsager.hpp),
-// which the tests compare against it.
+// formulas of docs/physics.md ("2D Ising model: exact results") by tanh-sinh quadrature
+// of the defining integrals — independently of the library's AGM / adaptive-Simpson
+// implementation (onsager.hpp), which the tests compare against it.
 #pragma once
 
 namespace physref {

@@ -1,6 +1,7 @@
 // The exact Ising solution: the library's (AGM + adaptive Simpson) against the test's own
 // tanh-sinh quadrature of the defining integrals, and both against the table of
-// reference-values.md (which checks the test implementation itself).
+// docs/physics.md, "2D Ising model: exact results" (which checks the test implementation
+// itself).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,7 +17,7 @@ namespace {
 
 TEST(Onsager, TestQuadratureMatchesTheReferenceTable) {
   struct Row { double beta, ln_z, u, c; };
-  // reference-values.md, 2D Ising table (J = 1).
+  // docs/physics.md, "2D Ising model: exact results", the table (J = 1).
   const Row rows[] = {{0.40, 0.879363820774948, -1.10607920374579, 0.861698356831},
                       {0.44, 0.928728540456888, -1.40222696003142, 2.88968709238},
                       {0.45, 0.943383773098793, -1.51304580599830, 1.60795293764},

@@ -9,7 +9,7 @@
 #include "tnad/ad/nd.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/solvers/tensor_objective.hpp"
-#include "tnad/solvers/test_functions.hpp"
+#include "optim/test_functions.hpp"  // solvers/src: internal
 #include "util.hpp"
 
 using namespace tnad;
@@ -95,7 +95,13 @@ TEST(TestFunctions, TensorObjectiveOfSeveralTensors) {
 
 TEST(Readme, CppSnippetOfDocsRunsMd) {
   // The example of docs/runs.md "From C++", verbatim.
-  auto f = tnad::tensor_objective(tnad::testfn::rosenbrock);   // or any Tensor -> scalar Tensor
+  // Rosenbrock's function sum_i 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2, written with tensors
+  auto rosenbrock = [](const tnad::Tensor& x) {
+    const int64_t n = x.size(0);
+    tnad::Tensor a = tnad::slice(x, 0, 0, n - 1), b = tnad::slice(x, 0, 1, n);
+    return tnad::sum(100.0 * (b - a * a) * (b - a * a) + (1.0 - a) * (1.0 - a));
+  };
+  auto f = tnad::tensor_objective(rosenbrock);                 // or any Tensor -> scalar Tensor
   tnad::optim::Options o;                                      // method = lbfgs, history = 10
   auto opt = tnad::optim::make_optimizer(o);
   tnad::optim::StopCriteria stop{.max_steps = 1000, .grad_tol = 1e-10};

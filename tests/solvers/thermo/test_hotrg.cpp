@@ -1,5 +1,5 @@
-// HOTRG beside TRG at the same chi against Onsager (issue 6: errors reported side by side at
-// beta 0.40, beta_c, 0.50; HOTRG should be the more accurate). CI runs chi = 12; chi = 24 is
+// HOTRG beside TRG at the same chi against Onsager: the errors of both, side by side at
+// beta 0.40, beta_c and 0.50, with HOTRG the more accurate. CI runs chi = 12; chi = 24 is
 // in bench/physics (bench_ising_checks hotrg).
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@ namespace {
 
 TEST(Hotrg, MoreAccurateThanTrgAtTheSameChi) {
   ThermoOptions o;
-  o.rg.chi = 12;
+  o.rg.truncation.max_rank = 12;
   o.rg.steps = 30;  // 2^30 sites: the ln 2 / N of the two ordered states is negligible
   o.order = 1;
   for (double beta : {0.40, physref::beta_c(), 0.50}) {
@@ -29,7 +29,8 @@ TEST(Hotrg, MoreAccurateThanTrgAtTheSameChi) {
     const double du_trg = std::abs(trg.u - exact_u), du_hot = std::abs(hot.u - exact_u);
     EXPECT_LT(dz_hot, dz_trg);
     EXPECT_LT(du_hot, du_trg);
-    // Sanity of scale: both within what chi = 12 reaches (reference-values.md).
+    // Sanity of scale: both within what chi = 12 reaches (docs/physics.md, "What TRG and
+    // HOTRG reach").
     EXPECT_LT(dz_trg, 3e-5);
     EXPECT_LT(du_trg, 1e-2);
     std::printf("beta %.6f  |dlnZ| trg %.2e hotrg %.2e   |du| trg %.2e hotrg %.2e\n", beta, dz_trg, dz_hot, du_trg,
@@ -40,7 +41,7 @@ TEST(Hotrg, MoreAccurateThanTrgAtTheSameChi) {
 TEST(Hotrg, SpecificHeatByNestedAdIsCloseToOnsagerAwayFromBetaC) {
   ThermoOptions o;
   o.method = RgMethod::hotrg;
-  o.rg.chi = 12;
+  o.rg.truncation.max_rank = 12;
   o.rg.steps = 24;
   o.order = 2;
   for (double beta : {0.40, 0.50}) {

@@ -1,6 +1,6 @@
-// TRG against Onsager (computed in the test, onsager_ref.cpp): issue 6 asks, at chi = 24
-// and 30 RG steps (2^30 sites), |d lnZ/N| <= 1e-6 and |du| <= 5e-5 at beta 0.40 and 0.50,
-// and C within 1%. The randomized truncated SVD keeps this affordable in CI; the same check
+// TRG against Onsager (computed in the test, onsager_ref.cpp). The accuracy asked of TRG
+// at chi = 24 and 30 RG steps (2^30 sites): |d lnZ/N| <= 1e-6 and |du| <= 5e-5 at beta
+// 0.40 and 0.50, and C within 1%. The randomized truncated SVD keeps this affordable in CI; the same check
 // with dgesdd is in bench/physics (its numbers agree to 1e-10).
 #include <gtest/gtest.h>
 
@@ -16,9 +16,9 @@ namespace {
 TEST(TrgOnsager, Chi24ThirtyStepsMeetsTheAccuracyOfTheIssue) {
   ThermoOptions o;
   o.method = RgMethod::trg;
-  o.rg.chi = 24;
+  o.rg.truncation.max_rank = 24;
   o.rg.steps = 30;
-  o.rg.svd_method = SvdMethod::randomized;
+  o.rg.truncation.method = SvdMethod::randomized;
   o.order = 2;
   for (double beta : {0.40, 0.50}) {
     SCOPED_TRACE(beta);
@@ -38,14 +38,14 @@ TEST(TrgOnsager, Chi24ThirtyStepsMeetsTheAccuracyOfTheIssue) {
 
 TEST(TrgOnsager, ErrorShrinksWithChi) {
   // lnZ at beta = 0.40, 20 steps: chi 8 -> 16 gains more than an order of magnitude
-  // (reference-values.md: ~1e-6 at chi = 16).
+  // (docs/physics.md, "What TRG and HOTRG reach": ~1e-6 at chi = 16).
   ThermoOptions o;
   o.order = 0;
   o.rg.steps = 20;
   const double exact = physref::exact(0.40).ln_z;
-  o.rg.chi = 8;
+  o.rg.truncation.max_rank = 8;
   const double e8 = std::abs(ising_thermo(0.40, o).ln_z - exact);
-  o.rg.chi = 16;
+  o.rg.truncation.max_rank = 16;
   const double e16 = std::abs(ising_thermo(0.40, o).ln_z - exact);
   EXPECT_LT(e16, 0.1 * e8) << e8 << " " << e16;
   EXPECT_LT(e16, 3e-6);

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "contract/kernels.hpp"  // tensornet/src: the kernel counters (internal)
 #include "naive_einsum.hpp"
 #include "tnad/ad/autograd.hpp"
 #include "tnad/tensornet/einsum.hpp"
@@ -39,7 +40,7 @@ TEST_P(PairLoop, MatchesNaiveLoopsAndAvoidsTheLargeCopy) {
   NDArray expect;
   tn::reset_pair_kernel_stats();
   const NDArray got = run_case(c.spec, c.d, 11, expect);
-  const PairKernelStats st = tn::pair_kernel_stats();
+  const tn::PairKernelStats st = tn::pair_kernel_stats();
   EXPECT_LT(testref::rel_diff(got, expect), 1e-12) << c.spec;
   EXPECT_EQ(st.contractions, 1);
   if (c.loops) {

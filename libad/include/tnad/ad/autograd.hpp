@@ -3,6 +3,7 @@
 // checkpoint.hpp.
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,7 +14,9 @@ namespace tnad {
 
 struct GradOptions {
   bool create_graph = false;  // record the backward itself: gives grad of grad
-  int retain_graph = -1;      // -1: same as create_graph; 0/1: free / keep saved tensors
+  // Keep the saved tensors for another backward through the same graph (true) or free
+  // them (false). Unset: the same as create_graph.
+  std::optional<bool> retain_graph = std::nullopt;
   bool allow_unused = false;  // an input the outputs do not depend on gets zeros, not an error
 };
 

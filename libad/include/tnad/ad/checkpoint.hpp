@@ -12,7 +12,8 @@
 //                         and recomputed when their VJP reads it.
 //
 // f must be deterministic (fixed SVD gauge, contraction orders that do not depend on
-// whether the call records), since it is recomputed and must reproduce its forward.
+// whether the call records), since it is recomputed and must reproduce its forward; the
+// node keeps its own copy of f. Any number of inputs and outputs.
 #pragma once
 #include <vector>
 
@@ -34,7 +35,7 @@ struct CheckpointOptions {
 // checkpoint).
 std::vector<Tensor> checkpoint(const MultiFn& f, const std::vector<Tensor>& inputs,
                                CheckpointOptions options = {});
-Tensor checkpoint(const Fn& f, const Tensor& x);
+Tensor checkpoint(const Fn& f, const Tensor& x, CheckpointOptions options = {});
 
 // True while a checkpoint with values_unused_on_rerun re-runs f for its VJP only.
 // Thread-local.

@@ -3,6 +3,7 @@
 // without a graph. Elementwise kernels and reductions use OpenMP above a size threshold;
 // matmul calls BLAS dgemm (OpenBLAS, OpenMP build, one shared thread pool).
 #pragma once
+#include <concepts>
 #include <cstdint>
 #include <vector>
 
@@ -20,10 +21,13 @@ NDArray div(const NDArray& a, const NDArray& b);
 NDArray pow(const NDArray& a, const NDArray& b);
 NDArray maximum(const NDArray& a, const NDArray& b);
 NDArray minimum(const NDArray& a, const NDArray& b);
-// Comparisons give 1.0 / 0.0 masks.
+// Comparisons give 1.0 / 0.0 masks (IEEE: a NaN operand makes all but not_equal 0).
 NDArray greater(const NDArray& a, const NDArray& b);
+NDArray greater_equal(const NDArray& a, const NDArray& b);
 NDArray less(const NDArray& a, const NDArray& b);
+NDArray less_equal(const NDArray& a, const NDArray& b);
 NDArray equal(const NDArray& a, const NDArray& b);
+NDArray not_equal(const NDArray& a, const NDArray& b);
 // where(mask, a, b): mask != 0 picks a; all three broadcast together.
 NDArray where(const NDArray& mask, const NDArray& a, const NDArray& b);
 
@@ -76,6 +80,22 @@ NDArray diag_embed(const NDArray& d, int64_t rows, int64_t cols);  // adjoint of
 NDArray sum(const NDArray& a, const std::vector<int64_t>& axes = {}, bool keepdims = false);
 NDArray max(const NDArray& a, const std::vector<int64_t>& axes = {}, bool keepdims = false);
 NDArray min(const NDArray& a, const std::vector<int64_t>& axes = {}, bool keepdims = false);
+// One axis as a plain integer: nd::sum(a, 1).
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+NDArray sum(const NDArray& a, I axis, bool keepdims = false) {
+  return sum(a, std::vector<int64_t>{int64_t(axis)}, keepdims);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+NDArray max(const NDArray& a, I axis, bool keepdims = false) {
+  return max(a, std::vector<int64_t>{int64_t(axis)}, keepdims);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+NDArray min(const NDArray& a, I axis, bool keepdims = false) {
+  return min(a, std::vector<int64_t>{int64_t(axis)}, keepdims);
+}
 double dot(const NDArray& a, const NDArray& b);  // sum(a * b), same shapes
 double norm(const NDArray& a);                   // Frobenius
 double max_abs(const NDArray& a);

@@ -1,7 +1,7 @@
 // NDArray: a dense, row-major, contiguous array of values. It knows nothing of AD.
 //
-// - dtype-tagged: float64 is implemented; complex128 is reserved in the tag and will be
-//   an addition of kernels (they are written once per scalar type, see nd.hpp), not a
+// - dtype-tagged: float64 is implemented; complex128 is reserved in the tag. The kernels
+//   (nd.hpp) are written for double, so complex128 will be an addition of kernels, not a
 //   rewrite of this class.
 // - The buffer is shared and immutable in spirit: copies of an NDArray share it, and
 //   mutable_data() copies first if anyone else holds it (copy on write).
@@ -27,11 +27,16 @@ class NDArray {
  public:
   NDArray() = default;  // undefined (no shape, no buffer); defined() is false
 
-  // ---- creation
+  // ---- creation. Sizes are checked: a negative extent, an element or byte count that
+  // overflows, or an allocation that fails raises tnad::Error naming `op` (the caller:
+  // "zeros", "matmul", ...) and the shape. Trap: never compute a size with unchecked
+  // int64 products; go through numel(shape, op).
   static NDArray empty(const Shape& shape, DType dt = DType::f64);  // uninitialized
+  static NDArray empty(const Shape& shape, const char* op, DType dt = DType::f64);
   static NDArray zeros(const Shape& shape, DType dt = DType::f64);
+  static NDArray zeros(const Shape& shape, const char* op, DType dt = DType::f64);
   static NDArray ones(const Shape& shape, DType dt = DType::f64);
-  static NDArray full(const Shape& shape, double value);
+  static NDArray full(const Shape& shape, double value, const char* op = "NDArray::full");
   static NDArray scalar(double value);                    // 0-d
   static NDArray arange(double start, double stop, double step = 1.0);
   static NDArray arange(int64_t n) { return arange(0.0, double(n), 1.0); }
@@ -40,6 +45,7 @@ class NDArray {
   static NDArray from(const Shape& shape, const double* values);
   // Deterministic given the seed (std::mt19937_64; libstdc++'s distributions).
   static NDArray randn(const Shape& shape, uint64_t seed, double mean = 0.0, double stddev = 1.0);
+  // Uniform in [lo, hi).
   static NDArray rand(const Shape& shape, uint64_t seed, double lo = 0.0, double hi = 1.0);
 
   // ---- inspection

@@ -25,14 +25,18 @@ struct Edge {
 // A tensor saved for backward. Inputs are kept as handles (their version is checked when
 // unpacked); outputs are kept as a value-only handle plus weak links to the output and to
 // the node, to avoid a node -> output -> node reference cycle, and re-linked to the node
-// when unpacked. 64 bytes: a node keeps two inline without growing much.
+// when unpacked. A node holds them ordered by (kind, index): the saved inputs, the saved
+// outputs, then the extra tensors. 64 bytes: a node keeps two inline without growing much.
 struct SavedTensor {
+  enum class Kind : uint8_t { input, output, extra };
   Tensor tensor;                         // an input or extra tensor; for an output, its value
   std::weak_ptr<TensorImpl> output_impl; // an output of this node, while someone holds it
   std::weak_ptr<Node> producer;          // this node (outputs only), to re-link the value
   uint64_t version = 0;
-  int output_index = -1;                 // >= 0 for an output
+  int32_t index = 0;                     // which input / output / extra tensor
+  Kind kind = Kind::input;
 };
+static_assert(sizeof(SavedTensor) <= 64);
 
 // The gradients a VJP returns, one per input (undefined = zero). Inline for up to two
 // inputs, so a backward step of a typical op allocates nothing for its bookkeeping.
@@ -69,8 +73,12 @@ class Node {
   const std::string& creation_trace() const;
   std::string describe() const;  // "op 'exp' (inputs [3, 4]) in scope 'trg/step 2'"
 
-  // ---- saved tensors
-  Tensor unpack(int slot);                // checks the version counter and freed state
+  // ---- saved tensors: input i, output k, extra tensor k (see op.hpp's SaveSet). Each
+  // checks the freed state and the version counter, and raises if it was not saved.
+  Tensor saved_input(int i) { return unpack(find_saved(SavedTensor::Kind::input, i)); }
+  Tensor saved_output(int k) { return unpack(find_saved(SavedTensor::Kind::output, k)); }
+  Tensor saved_extra(int k) { return unpack(find_saved(SavedTensor::Kind::extra, k)); }
+  Tensor unpack(int slot);                // by position in the saved list
   int num_saved() const { return static_cast<int>(saved_.size()); }
   bool released() const { return released_; }
   virtual void release();                 // frees saved tensors after backward
@@ -84,6 +92,7 @@ class Node {
   SmallVec<Shape, 2>& mutable_input_shapes() { return in_shapes_; }
   SmallVec<Shape, 1>& mutable_output_shapes() { return out_shapes_; }
   bool is_accumulator() const { return is_accumulator_; }
+  // Appends; callers keep the (kind, index) order (finish_node does).
   void add_saved(SavedTensor s) { saved_.push_back(std::move(s)); }
   void stamp_creation();  // records scope (and backtrace under anomaly mode)
   void own_name(std::string name);  // from now on, named by this copy
@@ -109,6 +118,9 @@ class Node {
   };
   std::unique_ptr<Provenance> provenance_;
   SmallVec<SavedTensor, 2> saved_;
+
+ private:
+  int find_saved(SavedTensor::Kind kind, int index) const;
 };
 
 // The node at the end of a leaf that requires grad: backward() accumulates into the
@@ -128,9 +140,6 @@ namespace detail {
 Edge edge_of(const Tensor& t);  // where a gradient for t must be sent
 Tensor make_output(NDArray value, const std::shared_ptr<Node>& fn, int index);
 Tensor make_output(NDArray value, std::shared_ptr<Node>&& fn, int index);
-// Single-output fast path of finish_node (see op.hpp); takes over the caller's reference.
-Tensor finish_node1(std::shared_ptr<Node>&& node, std::span<const Tensor> inputs, NDArray output,
-                    uint32_t mask, std::span<const Tensor> extra);
 SavedTensor save_output(const Tensor& out);
 SavedTensor save_input(const Tensor& in);
 }  // namespace detail

@@ -6,11 +6,18 @@
 //   }
 //
 // The VJP is written with Tensor ops, so every rule is differentiable again (grad of grad
-// needs no extra code). The name is a string literal: the node keeps the pointer. If recording is off or no input requires grad, no node is made.
+// needs no extra code). The name is a string literal: the node keeps the pointer. If
+// recording is off or no input requires grad, no node is made.
+//
+// What the VJP reads is said with a SaveSet: save::in(i), save::out(k), save::none,
+// save::all_inputs, save::all_outputs, joined with `|` (save::in(0) | save::out(0)). Any
+// number of inputs and outputs; sets of indices below 64 are held without allocating.
+// The VJP unpacks them with c.input(i) / c.output(k), which check the version counter.
+//
 // This header is the extension point for the other layers (linalg, tensornet) and for
 // users' own ops; see also custom_op in autograd.hpp.
 #pragma once
-#include <bit>
+#include <cstdint>
 #include <iterator>
 #include <initializer_list>
 #include <span>
@@ -23,22 +30,101 @@
 
 namespace tnad {
 
-// Which tensors the VJP needs, as a bit mask: inputs in bits 0..15, outputs in 16..31.
+// Which inputs and outputs of an op its VJP needs saved.
+class SaveSet {
+ public:
+  constexpr SaveSet() = default;
+  static SaveSet input(int i) {
+    SaveSet s;
+    s.in_.set(i);
+    return s;
+  }
+  static SaveSet output(int k) {
+    SaveSet s;
+    s.out_.set(k);
+    return s;
+  }
+  static constexpr SaveSet every_input() {
+    SaveSet s;
+    s.all_inputs_ = true;
+    return s;
+  }
+  static constexpr SaveSet every_output() {
+    SaveSet s;
+    s.all_outputs_ = true;
+    return s;
+  }
+
+  bool has_input(int i) const { return i >= 0 && (all_inputs_ || in_.test(i)); }
+  bool has_output(int k) const { return k >= 0 && (all_outputs_ || out_.test(k)); }
+  bool empty() const { return !all_inputs_ && !all_outputs_ && in_.empty() && out_.empty(); }
+  // 1 + the largest input / output index named one by one (0 if none): an op with fewer
+  // inputs or outputs than that is a bug in the op.
+  int input_end() const { return in_.end(); }
+  int output_end() const { return out_.end(); }
+
+  SaveSet& operator|=(const SaveSet& o) {
+    in_ |= o.in_;
+    out_ |= o.out_;
+    all_inputs_ = all_inputs_ || o.all_inputs_;
+    all_outputs_ = all_outputs_ || o.all_outputs_;
+    return *this;
+  }
+  friend SaveSet operator|(SaveSet a, const SaveSet& b) { return a |= b; }
+
+ private:
+  // A set of non-negative integers: 0..63 in one word, larger ones in words on the heap.
+  class Bits {
+   public:
+    constexpr Bits() = default;
+    void set(int i) {
+      if (i >= 0 && i < 64) low_ |= uint64_t(1) << i;
+      else set_far(i);
+    }
+    bool test(int i) const {
+      if (i < 64) return (low_ >> i) & 1u;
+      const std::size_t w = std::size_t(i / 64 - 1);
+      return w < high_.size() && ((high_[w] >> (i % 64)) & 1u);
+    }
+    bool empty() const {
+      if (low_) return false;
+      for (uint64_t w : high_)
+        if (w) return false;
+      return true;
+    }
+    int end() const;
+    Bits& operator|=(const Bits& o) {
+      low_ |= o.low_;
+      if (!o.high_.empty()) or_far(o);
+      return *this;
+    }
+
+   private:
+    void set_far(int i);  // i >= 64 (raises for i < 0)
+    void or_far(const Bits& o);
+    uint64_t low_ = 0;
+    std::vector<uint64_t> high_;  // words 1, 2, ...: indices 64..127, 128..191, ...
+  };
+  Bits in_, out_;
+  bool all_inputs_ = false, all_outputs_ = false;
+};
+
 namespace save {
-constexpr uint32_t none = 0;
-constexpr uint32_t in(int i) { return 1u << i; }
-constexpr uint32_t out(int i) { return 1u << (16 + i); }
-constexpr uint32_t all_inputs = 0xFFFFu;
+inline constexpr SaveSet none{};
+inline SaveSet in(int i) { return SaveSet::input(i); }
+inline SaveSet out(int k) { return SaveSet::output(k); }
+inline constexpr SaveSet all_inputs = SaveSet::every_input();
+inline constexpr SaveSet all_outputs = SaveSet::every_output();
 }  // namespace save
 
 class OpContext {
  public:
-  OpContext(Node& node, uint32_t mask) : node_(node), mask_(mask) {}
+  explicit OpContext(Node& node) : node_(node) {}
   // Saved input i / output i (raises if it was not saved, modified in place, or freed).
-  Tensor input(int i) const;
-  Tensor output(int i) const;
+  Tensor input(int i) const { return node_.saved_input(i); }
+  Tensor output(int i) const { return node_.saved_output(i); }
   // Extra tensors passed to record(..., extra) in order.
-  Tensor extra(int k) const;
+  Tensor extra(int k) const { return node_.saved_extra(k); }
   bool needs_grad(int i) const { return node_.needs_input_grad(i); }
   const Shape& input_shape(int i) const { return node_.input_shape(i); }
   const Shape& output_shape(int i) const { return node_.output_shape(i); }
@@ -46,7 +132,6 @@ class OpContext {
 
  private:
   Node& node_;
-  uint32_t mask_;
 };
 
 // grads(a, b): the Grads of a VJP. Temporaries are moved in, not copied (a braced list
@@ -66,24 +151,28 @@ bool should_record(std::span<const Tensor> inputs);
 // will be differentiated, and a checkpointed part of it re-run, later. Ops may keep what
 // such a re-run would recompute (svd_truncated's Sylvester solutions).
 bool inside_recording_backward();
-// Links a freshly made node to its inputs, saves what the mask asks for, makes outputs.
+// Links a freshly made node to its inputs, saves what `save` names (then `extra`), makes
+// the outputs.
 std::vector<Tensor> finish_node(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs,
-                                std::vector<NDArray> outputs, uint32_t mask,
+                                std::vector<NDArray> outputs, const SaveSet& save,
                                 std::span<const Tensor> extra);
+// Single-output fast path of finish_node; takes over the caller's reference.
+Tensor finish_node1(std::shared_ptr<Node>&& node, std::span<const Tensor> inputs, NDArray output,
+                    const SaveSet& save, std::span<const Tensor> extra);
 
 template <class F>
 class LambdaNode final : public Node {
   static constexpr bool kSingle = std::is_invocable_v<F&, OpContext&, const Tensor&>;
 
  public:
-  LambdaNode(const char* name, uint32_t mask, F f) : Node(name), mask_(mask), f_(std::move(f)) {}
+  LambdaNode(const char* name, F f) : Node(name), f_(std::move(f)) {}
   std::vector<Tensor> vjp(const std::vector<Tensor>& g) override {
-    OpContext c(*this, mask_);
+    OpContext c(*this);
     if constexpr (kSingle) return std::vector<Tensor>(as_grads(f_(c, g[0])));
     else return std::vector<Tensor>(as_grads(f_(c, g)));
   }
   Grads apply_vjp(std::span<Tensor> g) override {
-    OpContext c(*this, mask_);
+    OpContext c(*this);
     if constexpr (kSingle) {
       return as_grads(f_(c, static_cast<const Tensor&>(g[0])));
     } else {
@@ -98,7 +187,6 @@ class LambdaNode final : public Node {
     if constexpr (std::is_same_v<std::decay_t<R>, Grads>) return std::forward<R>(r);
     else return Grads(std::vector<Tensor>(std::forward<R>(r)));
   }
-  uint32_t mask_;
   F f_;
 };
 }  // namespace detail
@@ -106,7 +194,7 @@ class LambdaNode final : public Node {
 // Multi-output form: the VJP takes (OpContext&, const std::vector<Tensor>& grads).
 template <class F>
 std::vector<Tensor> record_multi(const char* name, std::span<const Tensor> inputs,
-                                 std::vector<NDArray> outputs, uint32_t mask, F vjp,
+                                 std::vector<NDArray> outputs, const SaveSet& save, F vjp,
                                  std::span<const Tensor> extra = {}) {
   if (!detail::should_record(inputs)) {
     std::vector<Tensor> out;
@@ -115,24 +203,24 @@ std::vector<Tensor> record_multi(const char* name, std::span<const Tensor> input
     return out;
   }
   auto node = std::allocate_shared<detail::LambdaNode<F>>(detail::PoolAllocator<detail::LambdaNode<F>>(), name,
-                                                              mask, std::move(vjp));
-  return detail::finish_node(node, inputs, std::move(outputs), mask, extra);
+                                                              std::move(vjp));
+  return detail::finish_node(node, inputs, std::move(outputs), save, extra);
 }
 
 // Single-output form: the VJP takes (OpContext&, const Tensor& grad).
 template <class F>
-Tensor record(const char* name, std::span<const Tensor> inputs, NDArray output, uint32_t mask,
+Tensor record(const char* name, std::span<const Tensor> inputs, NDArray output, const SaveSet& save,
               F vjp, std::span<const Tensor> extra = {}) {
   if (!detail::should_record(inputs)) return Tensor(std::move(output));
   auto node = std::allocate_shared<detail::LambdaNode<F>>(detail::PoolAllocator<detail::LambdaNode<F>>(), name,
-                                                              mask, std::move(vjp));
-  return detail::finish_node1(std::move(node), inputs, std::move(output), mask, extra);
+                                                              std::move(vjp));
+  return detail::finish_node1(std::move(node), inputs, std::move(output), save, extra);
 }
 template <class F>
 Tensor record(const char* name, std::initializer_list<Tensor> inputs, NDArray output,
-              uint32_t mask, F vjp) {
+              const SaveSet& save, F vjp) {
   return record(name, std::span<const Tensor>(inputs.begin(), inputs.size()), std::move(output),
-                mask, std::move(vjp));
+                save, std::move(vjp));
 }
 
 }  // namespace tnad

@@ -18,8 +18,9 @@ struct OpInfo {
   std::function<Tensor(const std::vector<Tensor>&)> fn;
   // Test cases: each a list of input shapes.
   std::vector<std::vector<Shape>> cases;
-  // Inputs are drawn uniformly from [lo, hi] (with random sign if signed), unless sample
-  // is set, which builds the inputs itself from the shapes and a seed.
+  // Input k is drawn uniformly from [lo, hi) (NDArray::rand, seed + 17 k), the same range
+  // for every input; a domain such as x > 0 is a positive lo. If sample is set, it builds
+  // the inputs itself from the shapes and a seed instead.
   double lo = -2.0, hi = 2.0;
   std::function<std::vector<NDArray>(const std::vector<Shape>&, uint64_t seed)> sample;
   int max_order = 2;          // 1: second derivative not supported (the test checks it raises)

@@ -2,6 +2,7 @@
 // its forward kernel and VJP side by side in libad/src/ops/ops_*.cpp. Binary ops broadcast
 // like numpy and reduce their gradients back to each input's shape.
 #pragma once
+#include <concepts>
 #include <cstdint>
 #include <vector>
 
@@ -57,8 +58,49 @@ Tensor gelu(const Tensor& x);  // exact form x * Phi(x)
 Tensor maximum(const Tensor& a, const Tensor& b);  // ties split the gradient evenly
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor clamp(const Tensor& x, double lo, double hi);
+// sign(x) in {-1, 0, 1}. Its derivative is 0 wherever it exists (x != 0): the VJP gives
+// an explicit zero gradient, so grad(sum(sign(x)), x) is 0 rather than an error.
+Tensor sign(const Tensor& x);
 // where(mask, a, b): mask is a constant (nonzero picks a); a, b, mask broadcast.
+// Differentiable in a and b: the gradient goes to a where the mask is nonzero, else to b.
 Tensor where(const Tensor& mask, const Tensor& a, const Tensor& b);
+
+// ---- comparisons: constant 1/0 masks (requires_grad() false, nothing recorded), e.g. for
+// where(x > 0, a, b) or sum(x > 0) to count. They broadcast like the arithmetic ops. IEEE
+// semantics: a NaN operand gives 0, except for not_equal (1).
+Tensor greater(const Tensor& a, const Tensor& b);        // a > b
+Tensor greater_equal(const Tensor& a, const Tensor& b);  // a >= b
+Tensor less(const Tensor& a, const Tensor& b);           // a < b
+Tensor less_equal(const Tensor& a, const Tensor& b);     // a <= b
+Tensor equal(const Tensor& a, const Tensor& b);          // a == b
+Tensor not_equal(const Tensor& a, const Tensor& b);      // a != b
+Tensor greater(const Tensor& a, double s);
+Tensor greater_equal(const Tensor& a, double s);
+Tensor less(const Tensor& a, double s);
+Tensor less_equal(const Tensor& a, double s);
+Tensor equal(const Tensor& a, double s);
+Tensor not_equal(const Tensor& a, double s);
+
+// Elementwise, like numpy and torch: `x > 0.5` is a mask, not a bool. (There is no
+// Tensor identity comparison by ==; compare t.id() for that.)
+inline Tensor operator>(const Tensor& a, const Tensor& b) { return greater(a, b); }
+inline Tensor operator>=(const Tensor& a, const Tensor& b) { return greater_equal(a, b); }
+inline Tensor operator<(const Tensor& a, const Tensor& b) { return less(a, b); }
+inline Tensor operator<=(const Tensor& a, const Tensor& b) { return less_equal(a, b); }
+inline Tensor operator==(const Tensor& a, const Tensor& b) { return equal(a, b); }
+inline Tensor operator!=(const Tensor& a, const Tensor& b) { return not_equal(a, b); }
+inline Tensor operator>(const Tensor& a, double s) { return greater(a, s); }
+inline Tensor operator>=(const Tensor& a, double s) { return greater_equal(a, s); }
+inline Tensor operator<(const Tensor& a, double s) { return less(a, s); }
+inline Tensor operator<=(const Tensor& a, double s) { return less_equal(a, s); }
+inline Tensor operator==(const Tensor& a, double s) { return equal(a, s); }
+inline Tensor operator!=(const Tensor& a, double s) { return not_equal(a, s); }
+inline Tensor operator>(double s, const Tensor& a) { return less(a, s); }
+inline Tensor operator>=(double s, const Tensor& a) { return less_equal(a, s); }
+inline Tensor operator<(double s, const Tensor& a) { return greater(a, s); }
+inline Tensor operator<=(double s, const Tensor& a) { return greater_equal(a, s); }
+inline Tensor operator==(double s, const Tensor& a) { return equal(a, s); }
+inline Tensor operator!=(double s, const Tensor& a) { return not_equal(a, s); }
 
 // ---- linear algebra basics
 // numpy semantics: 1-D operands are promoted and the added axis removed; leading (batch)
@@ -94,6 +136,33 @@ Tensor max(const Tensor& a, const std::vector<int64_t>& axes = {}, bool keepdims
 Tensor min(const Tensor& a, const std::vector<int64_t>& axes = {}, bool keepdims = false);
 Tensor logsumexp(const Tensor& a, const std::vector<int64_t>& axes = {}, bool keepdims = false);
 Tensor softmax(const Tensor& a, int64_t axis = -1);
+// One axis as a plain integer: sum(x, 1), mean(x, -1, true). (A braced list, sum(x, {0, 2}),
+// and an empty one, sum(x, {}), still mean the axes listed / all.)
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor sum(const Tensor& a, I axis, bool keepdims = false) {
+  return sum(a, std::vector<int64_t>{int64_t(axis)}, keepdims);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor mean(const Tensor& a, I axis, bool keepdims = false) {
+  return mean(a, std::vector<int64_t>{int64_t(axis)}, keepdims);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor max(const Tensor& a, I axis, bool keepdims = false) {
+  return max(a, std::vector<int64_t>{int64_t(axis)}, keepdims);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor min(const Tensor& a, I axis, bool keepdims = false) {
+  return min(a, std::vector<int64_t>{int64_t(axis)}, keepdims);
+}
+template <std::integral I>
+  requires(!std::same_as<I, bool>)
+Tensor logsumexp(const Tensor& a, I axis, bool keepdims = false) {
+  return logsumexp(a, std::vector<int64_t>{int64_t(axis)}, keepdims);
+}
 Tensor log_softmax(const Tensor& a, int64_t axis = -1);
 
 // Identity with a node of its own (used to alias a tensor in a new graph).

@@ -119,8 +119,12 @@ class Shape {
   int32_t cap_ = 0;  // 0: the extents are inline; else the capacity of u_.heap
 };
 
-int64_t numel(const Shape& s);
-// Row-major (C order) strides in elements.
+// The number of elements, checked: raises tnad::Error naming `op` and the shape when an
+// extent is negative or when the product of the nonzero extents (the largest stride times
+// its extent) does not fit int64 — a wrapped count would allocate too little and let
+// kernels run off the end.
+int64_t numel(const Shape& s, const char* op = "numel");
+// Row-major (C order) strides in elements (checked like numel).
 Shape strides_of(const Shape& s);
 std::string to_string(const Shape& s);  // "[2, 3]"
 std::ostream& operator<<(std::ostream& os, const Shape& s);

@@ -3,7 +3,7 @@
 //
 // With n steps, S the size of the carried state and T the tape of one step (all its
 // intermediates; T >> S for TRG/CTMRG), the memory the backward holds and the extra work
-// (linalg-adjoints.md section 6; Chen et al. arXiv:1604.06174):
+// (docs/adjoints.md, "Checkpointing and rematerialization"; Chen et al. arXiv:1604.06174):
 //   none        record everything                   n T              no recomputation
 //   every_step  checkpoint each step                n S + T          +1 forward
 //   sqrt        segments of k ~ sqrt(n) steps,      (n/k + k) S + T  +2 forwards

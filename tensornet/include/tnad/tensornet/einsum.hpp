@@ -15,7 +15,7 @@
 // or, where that would copy a large tensor, a loop of GEMMs over one of its labels.
 //
 // Derivatives: the adjoint of C = sum A B is dA = sum dC B, again a contraction
-// (linalg-adjoints.md 5.1); the recorded graph holds one node per pairwise step, so the
+// (docs/adjoints.md, "Contractions"); the recorded graph holds one node per pairwise step, so the
 // backward reuses the forward's order, and second derivatives work.
 // Cost trap: the backward keeps every intermediate of the chosen path; when recording, the
 // default objective adds 64 x (elements written) to the flops (cotengra's combo).
@@ -44,16 +44,5 @@ Tensor tensordot(const Tensor& a, const Tensor& b, int64_t axes = 2);
 // sum over the axes pairs (axes_a[i], axes_b[i]); negative axes count from the end.
 Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& axes_a,
                  const std::vector<int64_t>& axes_b);
-
-// Counters of the pairwise contraction kernel (all threads, since the start or the last
-// reset), to check that a network's layouts avoid copies: pairwise contractions run, those
-// that looped over a label instead of permuting, elements copied by permutations.
-struct PairKernelStats {
-  int64_t contractions = 0, looped = 0, permuted_elements = 0;
-};
-namespace tn {
-PairKernelStats pair_kernel_stats();
-void reset_pair_kernel_stats();
-}  // namespace tn
 
 }  // namespace tnad

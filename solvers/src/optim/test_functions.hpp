@@ -1,5 +1,5 @@
-// Differentiable test objectives written with tnad tensors, used by the `minimize` job,
-// the optimizer tests and the solver benchmarks.
+// Internal (not installed): differentiable test objectives written with tnad tensors, used
+// by the `minimize` job and the optimizer tests (which include it from solvers/src).
 //
 //   rosenbrock(x) = sum_i 100 (x_(i+1) - x_i^2)^2 + (1 - x_i)^2    (chained, x 1-D, n >= 2)
 //     Rosenbrock, Comput. J. 3, 175 (1960). Minimum 0 at x = (1, ..., 1); for n >= 4 there
