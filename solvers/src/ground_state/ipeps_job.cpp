@@ -94,6 +94,10 @@ class Ipeps final : public OptimizationJob {
     ctm_.tol = p.number("ctm_tol");
     ctm_.max_iter = int(p.integer("ctm_max_iter"));
     ctm_.checkpoint = p.boolean("checkpoint");
+    // the truncation policy of the CTMRG decompositions (max_rank stays -1: chi is the rank)
+    ctm_.truncation.rel_cutoff = p.number("rel_cutoff");
+    ctm_.truncation.keep_multiplets = p.boolean("keep_multiplets");
+    ctm_.truncation.multiplet_tol = p.number("multiplet_tol");
     warm_start_ = p.boolean("warm_start");
     c4v_ = p.string("ansatz") == "c4v";
     init_ = p.string("init");
@@ -412,6 +416,7 @@ JobType ipeps_job_type() {
   t.name = "ipeps";
   t.summary = "ground state of a square-lattice Hamiltonian as a one-site iPEPS: L-BFGS on the CTMRG energy, gradient by AD";
   t.uses_optimizer = true;
+  const Truncation dt = CtmrgOptions{}.truncation;
   t.params = {
       Param::string("model", "heisenberg", "Hamiltonian (tnad/solvers/hamiltonian.hpp)")
           .one_of({"heisenberg", "xxz", "j1j2", "tfim", "custom"}),
@@ -430,6 +435,13 @@ JobType ipeps_job_type() {
       Param::integer("chi", 0, "CTMRG environment dimension (0: max(D^2, 10 D) per stage)").at_least(0).at_most(4096),
       Param::floating("ctm_tol", 1e-8, "CTMRG convergence of the normalized corner spectrum (gradient error ~ 1e-5)").above(0.0),
       Param::integer("ctm_max_iter", 100, "CTMRG iterations at most per evaluation").at_least(1).at_most(100000),
+      Param::floating("rel_cutoff", dt.rel_cutoff, "CTMRG: drop eigenvalues / singular values <= rel_cutoff * largest")
+          .at_least(0.0)
+          .below(1.0),
+      Param::boolean("keep_multiplets", dt.keep_multiplets, "CTMRG: never cut through a degenerate multiplet"),
+      Param::floating("multiplet_tol", dt.multiplet_tol, "CTMRG: relative gap below which neighbours form a multiplet")
+          .at_least(0.0)
+          .at_most(kMaxMultipletTol),
       Param::boolean("warm_start", false, "start CTMRG from the accepted point's environment"),
       Param::boolean("checkpoint", false, "per-iteration checkpointing of the CTMRG in the backward (memory vs time)"),
       Param::string("init", "random", "starting tensor: uniform random, Neel product + noise, or an earlier run")
