@@ -46,6 +46,12 @@ def main():
         status = text(f["meta"].attrs.get("status", ""))
         model = text(f["results"].attrs.get("model", "")) if "results" in f else ""
         stages = []
+        final = {}
+        if "results" in f:
+            r = f["results"]
+            for k in ("ctm_iterations", "truncation_error", "below_energy_floor", "lowest_energy", "energy_floor"):
+                if k in r:
+                    final[k] = r[k][()]
         if "results" in f and "stages" in f["results"]:
             s = f["results"]["stages"]
             stages = list(zip(s["D"][()], s["chi"][()], s["energy"][()], s["magnetization"][()],
@@ -81,14 +87,22 @@ def main():
     ax.legend(fontsize="small", loc="upper center")
     lines = [f"D={int(d)} chi={int(c)}: energy {e:.6f}, magnetization {m:.4f}, correlation length {xi:.3g}"
              for d, c, e, m, xi in stages]
-    boxed = [f"D={int(d)}, chi={int(c)}: E={e:.6f}, m={m:.4f}" for d, c, e, m, xi in stages]
+    boxed = [f"D={int(d)}, chi={int(c)}: E={e:.6f}, m={m:.4f}, xi={xi:.3g}" for d, c, e, m, xi in stages]
+    if "ctm_iterations" in final:
+        lines.append(f"final CTMRG: {int(final['ctm_iterations'])} iterations, truncation error "
+                     f"{final['truncation_error']:.3g}")
+    below = bool(final.get("below_energy_floor", 0))
+    if below:
+        lines.append(f"WARNING: the lowest energy {final['lowest_energy']:.8f} is below {final['energy_floor']:.8f}, "
+                     "which no variational energy can reach (unconverged CTMRG or a bug)")
+        boxed.append("WARNING: below the exact energy")
     for line in lines:
         print(line)
     if lines:
         ax.text(0.98, 0.80, "\n".join(boxed), transform=ax.transAxes, fontsize=7, va="top", ha="right",
                 bbox=dict(boxstyle="round", fc="white", alpha=0.8))
     mag = f"final magnetization {stages[-1][3]:.4f}" if stages else ""
-    fig.suptitle(f"{a.file}: {model or 'ipeps'} ({status}) {mag}")
+    fig.suptitle(f"{a.file}: {model or 'ipeps'} ({status}) {mag}", color="red" if below else "black")
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     print(f"plot_ipeps.py: wrote {out}")

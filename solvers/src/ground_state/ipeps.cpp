@@ -8,6 +8,7 @@
 #include "tnad/ad/error.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/linalg/eigh.hpp"
+#include "tnad/linalg/krylov.hpp"
 #include "tnad/tensornet/einsum.hpp"
 #include "tnad/tensornet/peps.hpp"
 #include "tnad/tensornet/rdm.hpp"
@@ -61,25 +62,102 @@ C4vEnergy c4v_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOp
   return out;
 }
 
-std::vector<double> c4v_transfer_spectrum(const C4vEnv& env, int64_t k) {
-  NoGradGuard no_grad;
-  const Tensor& T = env.T;
-  if (!T.defined() || T.ndim() != 3) throw_error("c4v_transfer_spectrum: T must be (chi, D^2, chi)");
-  const int64_t chi = T.size(0);
-  Tensor E = reshape(einsum("asb,cse->acbe", T, T), Shape{chi * chi, chi * chi});
-  E = 0.5 * (E + transpose(E));  // symmetric up to round-off (T_{a s b} = T_{b s a})
-  const std::vector<double> w = eigvalsh(E).value().to_vector();
-  std::vector<double> a(w.size());
-  std::transform(w.begin(), w.end(), a.begin(), [](double x) { return std::abs(x); });
+namespace {
+
+// |lambda_i / lambda_0|, descending, k of them, from eigenvalue moduli in any order.
+std::vector<double> normalized_moduli(std::vector<double> a, int64_t k, const char* who) {
   std::sort(a.begin(), a.end(), std::greater<>());
   a.resize(std::size_t(std::min<int64_t>(k, int64_t(a.size()))));
   const double top = a.empty() ? 0.0 : a[0];
-  if (!(top > 0.0)) throw_error("c4v_transfer_spectrum: the transfer matrix is zero");
+  if (!(top > 0.0) || !std::isfinite(top)) throw_error(who, ": the transfer matrix is zero or not finite");
   for (double& x : a) x /= top;
   return a;
 }
 
+// Below this many rows a dense eigensolver is as cheap as the Krylov iteration, and the
+// Krylov space (at least nev + 2 vectors) would not fit.
+constexpr int64_t kDenseTransfer = 64;
+
+// The k leading |eigenvalues| of the edge transfer matrix E_{(a c),(b e)} = sum_s U_{a s b} L_{c s e},
+// applied as v_{b e} -> sum U_{a s b} L_{c s e} v_{b e} (chi^3 D^2 per application).
+// symmetric: U = L with U_{a s b} = U_{b s a} (C4v), Lanczos; else Arnoldi.
+std::vector<double> edge_transfer_spectrum(const Tensor& U, const Tensor& L, int64_t k, bool symmetric,
+                                           const char* who) {
+  NoGradGuard no_grad;
+  if (!U.defined() || U.ndim() != 3 || !L.defined() || L.ndim() != 3 || U.size(1) != L.size(1))
+    throw_error(who, ": the edge tensors must be (chi, D^2, chi) with a common in-leg, got ",
+                U.defined() ? U.shape() : Shape{}, " and ", L.defined() ? L.shape() : Shape{});
+  if (k < 1) throw_error(who, ": asks for ", k, " eigenvalues (at least 1)");
+  const int64_t n1 = U.size(0), n2 = L.size(0), N = n1 * n2;
+  if (U.size(2) != n1 || L.size(2) != n2) throw_error(who, ": an edge tensor is not square in its chi legs");
+  const Tensor u = U.detach(), l = L.detach();
+  std::vector<double> moduli;
+  if (symmetric && N <= kDenseTransfer) {
+    Tensor E = reshape(einsum("asb,cse->acbe", u, l), Shape{N, N});
+    E = 0.5 * (E + transpose(E));  // symmetric up to round-off
+    for (double w : eigvalsh(E).value().to_vector()) moduli.push_back(std::abs(w));
+    return normalized_moduli(moduli, k, who);
+  }
+  if (N <= 2) {  // too small for a Krylov space of nev + 2: the eigenvalues of a 1x1 or 2x2
+    const std::vector<double> e = einsum("asb,cse->acbe", u, l).value().to_vector();
+    if (N == 1) return normalized_moduli({std::abs(e[0])}, k, who);
+    const double tr = e[0] + e[3], det = e[0] * e[3] - e[1] * e[2], disc = tr * tr / 4 - det;
+    if (disc < 0) return normalized_moduli({std::sqrt(det), std::sqrt(det)}, k, who);  // a complex pair
+    return normalized_moduli({std::abs(tr / 2 + std::sqrt(disc)), std::abs(tr / 2 - std::sqrt(disc))}, k, who);
+  }
+  const LinearMap apply = [&](const Tensor& v) { return einsum("asb,cse,be->ac", u, l, v); };
+  EigenOptions eo;
+  // at most N - 2 (the Krylov space needs nev + 2 <= N); a small map gets the whole space
+  eo.nev = std::min<int64_t>(k, N - 2);
+  eo.which = Which::largest_magnitude;
+  eo.tol = 1e-10;
+  eo.max_restarts = 500;
+  eo.krylov_dim = N <= kDenseTransfer ? N : std::min<int64_t>(N, std::max<int64_t>(2 * k + 1, 20));
+  // a random start: a structured one may be orthogonal to a wanted eigenvector
+  const Tensor v0(NDArray::rand({n1, n2}, 0x5eed, -1.0, 1.0));
+  bool converged = false;
+  if (symmetric) {
+    const SymmetricEigenResult r = lanczos(apply, v0, eo);
+    converged = r.converged;
+    for (double w : r.values) moduli.push_back(std::abs(w));
+  } else {
+    const EigenResult r = arnoldi(apply, v0, eo);
+    converged = r.converged;
+    for (const auto& z : r.values) moduli.push_back(std::abs(z));
+  }
+  if (!converged) {
+    // never an unconverged number as the answer: NaN for everything below the leading one
+    std::vector<double> out = normalized_moduli(moduli, k, who);
+    for (std::size_t i = 1; i < out.size(); ++i) out[i] = std::numeric_limits<double>::quiet_NaN();
+    return out;
+  }
+  return normalized_moduli(moduli, k, who);
+}
+
+}  // namespace
+
+std::vector<double> c4v_transfer_spectrum(const C4vEnv& env, int64_t k) {
+  return edge_transfer_spectrum(env.T, env.T, k, /*symmetric=*/true, "c4v_transfer_spectrum");
+}
+
+std::vector<double> transfer_spectrum_horizontal(const CtmEnv& env, int64_t k) {
+  return edge_transfer_spectrum(env.T_t, env.T_b, k, /*symmetric=*/false, "transfer_spectrum_horizontal");
+}
+
+std::vector<double> transfer_spectrum_vertical(const CtmEnv& env, int64_t k) {
+  return edge_transfer_spectrum(env.T_l, env.T_r, k, /*symmetric=*/false, "transfer_spectrum_vertical");
+}
+
+double bond_energy_lower_bound(const LatticeHamiltonian& H) {
+  NoGradGuard no_grad;
+  const auto lowest = [](const Tensor& h) { return eigvalsh(0.5 * (h + transpose(h))).value().to_vector().front(); };
+  double e = 2.0 * lowest(H.nn);
+  if (H.nnn.defined()) e += 2.0 * lowest(H.nnn);
+  return e;
+}
+
 double correlation_length(const std::vector<double>& s) {
+  if (s.size() >= 2 && std::isnan(s[1])) return std::numeric_limits<double>::quiet_NaN();
   if (s.size() < 2 || !(s[1] > 0.0)) return 0.0;  // a single nonzero eigenvalue: no correlations
   if (s[1] >= 1.0) return std::numeric_limits<double>::infinity();
   return -1.0 / std::log(s[1]);
@@ -100,6 +178,7 @@ GroundStateObservables c4v_observables(const Tensor& state, const C4vEnv& env, c
   if (n_transfer > 0) {
     o.transfer_spectrum = c4v_transfer_spectrum(env, n_transfer);
     o.correlation_length = correlation_length(o.transfer_spectrum);
+    o.correlation_length_vertical = o.correlation_length;
   }
   return o;
 }
@@ -142,7 +221,8 @@ SiteEnergy single_site_energy(const Tensor& A, const LatticeHamiltonian& H, cons
   return out;
 }
 
-GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H) {
+GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H,
+                                               int n_transfer) {
   NoGradGuard no_grad;
   GroundStateObservables o;
   o.energy = single_site_energy_of(state, env, H).item();
@@ -152,7 +232,14 @@ GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv
   o.mx = unit * vdot(rho, transpose(s.sx)).item();
   o.mz = unit * vdot(rho, transpose(s.sz)).item();
   o.magnetization = std::sqrt(o.mx * o.mx + o.mz * o.mz);
-  o.correlation_length = std::numeric_limits<double>::quiet_NaN();
+  if (n_transfer > 0) {
+    // the longer of the two lattice directions (a single-site state may break C4v)
+    o.transfer_spectrum = transfer_spectrum_horizontal(env, n_transfer);
+    o.correlation_length_vertical = correlation_length(transfer_spectrum_vertical(env, n_transfer));
+    o.correlation_length = std::max(correlation_length(o.transfer_spectrum), o.correlation_length_vertical);
+    if (std::isnan(o.correlation_length_vertical) || std::isnan(correlation_length(o.transfer_spectrum)))
+      o.correlation_length = std::numeric_limits<double>::quiet_NaN();
+  }
   return o;
 }
 

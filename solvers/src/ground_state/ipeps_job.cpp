@@ -13,6 +13,7 @@
 // killed at any moment resumes bit for bit. The layout is in docs/files.md.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 
@@ -127,12 +128,14 @@ class Ipeps final : public OptimizationJob {
     }
     seed_ = uint64_t(p.integer("seed"));
     noise_ = p.number("noise");
+    set_energy_floor(p);
   }
 
   std::optional<StepRecord> start() override {
     std::optional<StepRecord> r = OptimizationJob::start();
     accept();
     add_columns(*r);
+    check_floor();
     return r;
   }
 
@@ -140,6 +143,7 @@ class Ipeps final : public OptimizationJob {
     StepRecord r = OptimizationJob::step();
     accept();
     add_columns(r);
+    check_floor();
     return r;
   }
 
@@ -188,6 +192,7 @@ class Ipeps final : public OptimizationJob {
       p.info = e.ctm.info;
     }
     const double value = energy.item();
+    p.energy = value;
     const std::vector<double> gv = grad(energy, A).value().to_vector();
     std::copy(gv.begin(), gv.end(), g.begin());
     trials_.push_back(std::move(p));
@@ -218,6 +223,8 @@ class Ipeps final : public OptimizationJob {
     g.set("ctm_error", accepted_.info.error);
     g.set("ctm_converged", int64_t(accepted_.info.converged));
     g.set("truncation_error", accepted_.info.truncation_error);
+    g.set("energy", accepted_.energy);
+    g.set("lowest_energy", lowest_energy_);
     write_stages(g.group("stages"));
   }
 
@@ -234,6 +241,9 @@ class Ipeps final : public OptimizationJob {
     accepted_.info.error = g.attr_double("ctm_error");
     accepted_.info.converged = g.attr_int("ctm_converged") != 0;
     accepted_.info.truncation_error = g.attr_double("truncation_error");
+    if (!g.has_attr("lowest_energy") || !g.has_attr("energy")) throw_error(g.path(), " has no attributes energy, lowest_energy (a checkpoint of an older tnad: start it afresh)");
+    lowest_energy_ = g.attr_double("lowest_energy");
+    accepted_.energy = g.attr_double("energy");
     read_stages(g.group("stages"));
     if (stages_.size() != std::size_t(stage()))
       throw_error(g.path(), "/stages holds ", stages_.size(), " finished stages, the run is in stage ", stage());
@@ -256,9 +266,16 @@ class Ipeps final : public OptimizationJob {
     r.put("magnetization", Dataset::scalar(o.magnetization));
     r.put("transfer_spectrum", Dataset::of(o.transfer_spectrum));
     r.put("correlation_length", Dataset::scalar(o.correlation_length));
+    r.put("correlation_length_vertical", Dataset::scalar(o.correlation_length_vertical));
     r.put("ctm_iterations", Dataset::scalar(int64_t(accepted_.info.iterations)));
     r.put("ctm_error", Dataset::scalar(accepted_.info.error));
     r.put("truncation_error", Dataset::scalar(accepted_.info.truncation_error));
+    r.put("ctm_converged", Dataset::scalar(int64_t(accepted_.info.converged)));
+    // the variational check: no energy of the run may lie below energy_floor
+    r.put("energy_floor", Dataset::scalar(floor_));
+    r.set("energy_floor_source", floor_source_);
+    r.put("lowest_energy", Dataset::scalar(lowest_energy_));
+    r.put("below_energy_floor", Dataset::scalar(int64_t(lowest_energy_ < floor_)));
     r.put("A", tensor_dataset(accepted_.state));
     put_env(r, accepted_);
     // every stage, the current one last
@@ -280,6 +297,7 @@ class Ipeps final : public OptimizationJob {
  private:
   struct Point {
     optim::Vector x;
+    double energy = 0;
     Tensor state;
     C4vEnv c4v;   // ansatz c4v
     CtmEnv site;  // ansatz single-site
@@ -307,7 +325,37 @@ class Ipeps final : public OptimizationJob {
   }
 
   GroundStateObservables observe(const Point& p, int n_transfer) const {
-    return c4v_ ? c4v_observables(p.state, p.c4v, H_, n_transfer) : single_site_observables(p.state, p.site, H_);
+    return c4v_ ? c4v_observables(p.state, p.c4v, H_, n_transfer)
+                : single_site_observables(p.state, p.site, H_, n_transfer);
+  }
+
+  // The energy no run may go below: QMC's for the Heisenberg antiferromagnet (also as xxz
+  // with Jz = Jxy, j1j2 with J2 = 0), else Anderson's bound (every bond in its ground state).
+  void set_energy_floor(const Params& p) {
+    const std::string& m = p.string("model");
+    double J = 0;
+    if (m == "heisenberg") J = p.number("J");
+    if (m == "xxz" && p.number("Jz") == p.number("Jxy")) J = p.number("Jz");
+    if (m == "j1j2" && p.number("J2") == 0.0) J = p.number("J");
+    floor_ = bond_energy_lower_bound(H_);
+    floor_source_ = "bond-energy bound (every bond in its ground state, Anderson 1951)";
+    if (J > 0) {
+      floor_ = kHeisenbergQmcEnergy * J;
+      floor_source_ = "quantum Monte Carlo ground-state energy (Sandvik & Evertz 2010)";
+    }
+  }
+
+  // A variational energy below the floor is a bug or an unconverged environment: said loudly
+  // on stderr (also with -q) and kept in /results (below_energy_floor, lowest_energy).
+  void check_floor() {
+    lowest_energy_ = std::min(lowest_energy_, accepted_.energy);
+    if (!(accepted_.energy < floor_) || warned_) return;
+    warned_ = true;
+    std::fprintf(stderr,
+                 "tnad: WARNING: ipeps energy %.10g is below %.10g, the %s: a variational energy cannot be. "
+                 "The CTMRG environment is not converged (ctm_iterations %d, ctm_error %.3g; raise chi or ctm_max_iter, "
+                 "lower ctm_tol) or this is a bug. /results/below_energy_floor records it.\n",
+                 accepted_.energy, floor_, floor_source_.c_str(), accepted_.info.iterations, accepted_.info.error);
   }
 
   // The environment as datasets env_C, env_T (c4v) or env_C_tl ... env_T_l (single-site).
@@ -405,6 +453,9 @@ class Ipeps final : public OptimizationJob {
   uint64_t seed_ = 0;
   double noise_ = 0;
   Point accepted_;
+  double floor_ = 0, lowest_energy_ = std::numeric_limits<double>::infinity();
+  std::string floor_source_;
+  bool warned_ = false;  // one warning per process
   std::vector<Point> trials_;
   std::vector<StageSummary> stages_;
 };

@@ -4,12 +4,15 @@
 // checkpointed CTMRG); J1-J2 at J2 = 0 against Heisenberg; a short D = 2 optimization.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
 #include "tnad/ad/autograd.hpp"
 #include "tnad/ad/gradcheck.hpp"
 #include "tnad/ad/ops.hpp"
+#include "tnad/linalg/eigh.hpp"
+#include "tnad/tensornet/einsum.hpp"
 #include "tnad/solvers/ipeps.hpp"
 #include "tnad/solvers/ising.hpp"
 #include "tnad/solvers/optim.hpp"
@@ -162,6 +165,14 @@ TEST(IpepsEnergy, IsingCorrelationLengthFromTheEdgeTransferMatrix) {
     ASSERT_TRUE(c.info.converged);
     const std::vector<double> s = c4v_transfer_spectrum(c.env, 3);
     ASSERT_EQ(s.size(), 3u);
+    if (chi == 16) {  // the Krylov eigenvalues against a dense eigensolver of the formed matrix
+      const Tensor& T = c.env.T;
+      const Tensor E = reshape(einsum("asb,cse->acbe", T, T), Shape{chi * chi, chi * chi});
+      std::vector<double> w = eigvalsh(0.5 * (E + transpose(E))).value().to_vector();
+      for (double& x : w) x = std::abs(x);
+      std::sort(w.begin(), w.end(), std::greater<>());
+      for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(s[i], w[i] / w[0], 1e-9) << i;
+    }
     EXPECT_EQ(s[0], 1.0);
     EXPECT_GE(s[1], s[2]);
     const double xi = correlation_length(s);
@@ -204,7 +215,12 @@ TEST(IpepsEnergy, SingleSiteAnsatzAgreesWithC4vOnASymmetricStateAndHasAnExactGra
     const GroundStateObservables oc = c4v_observables(c4v_peps_state(A), c4v_energy(A, H, o).ctm.env, H),
                                  os = single_site_observables(s.state, s.ctm.env, H);
     EXPECT_NEAR(os.magnetization, oc.magnetization, 1e-8);
-    EXPECT_TRUE(std::isnan(os.correlation_length));
+    // the transfer spectra (Arnoldi, both directions) are those of the C4v environment (Lanczos)
+    ASSERT_EQ(os.transfer_spectrum.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(os.transfer_spectrum[i], oc.transfer_spectrum[i], 1e-7) << i;
+    EXPECT_GT(oc.correlation_length, 0.0);
+    EXPECT_NEAR(os.correlation_length, oc.correlation_length, 1e-6 * oc.correlation_length);
+    EXPECT_NEAR(os.correlation_length_vertical, oc.correlation_length, 1e-6 * oc.correlation_length);
   }
   // the Neel state, and the gradient of a generic (non-symmetric) tensor
   EXPECT_NEAR(single_site_energy(product_peps_tensor({1.0, 0.0}, 2, 0.0, 0), heisenberg(1.0, true), o).energy.item(),

@@ -4,6 +4,7 @@
 // that name the key, and scripts/plot_ipeps.py drawing a PNG headless.
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <cmath>
@@ -70,6 +71,11 @@ TEST(IpepsJob, StagesGrowTheBondDimensionInOneFile) {
   EXPECT_GT(m, 0.3);
   EXPECT_LT(m, 0.5);
   EXPECT_GT(res.scalar("correlation_length"), 0.0);
+  // the variational check: the QMC energy is the floor, the run stays above it, no warning
+  EXPECT_EQ(res.scalar("energy_floor"), kQmc);
+  EXPECT_EQ(res.scalar("below_energy_floor"), 0.0);
+  EXPECT_EQ(res.scalar("lowest_energy"), *std::min_element(e.begin(), e.end()));
+  EXPECT_EQ(r.err.find("WARNING"), std::string::npos);
   const Group& st = res.group("stages");
   EXPECT_EQ(st.dataset("D").ints(), (std::vector<int64_t>{1, 2}));
   EXPECT_EQ(st.dataset("stop_reason").strings().at(0), "grad_tol");
@@ -175,6 +181,34 @@ TEST(IpepsJob, SingleSiteAnsatzRunsAndResumes) {
   EXPECT_EQ(out.group("results").doubles("env_T_l"), res.doubles("env_T_l"));
 }
 
+TEST(IpepsJob, AnEnergyBelowTheQmcFloorIsFlaggedLoudly) {
+  // One CTMRG iteration from the open boundary is no converged environment: its "energy" is not
+  // variational, and L-BFGS drives it far below the exact ground state. The job must say so.
+  TempDir tmp;
+  write_file(tmp / "a.toml", config("D = 2\nchi = 8\nctm_max_iter = 1\n", "max_steps = 40\n"));
+  Result r = run_tnad({"run", tmp / "a.toml", "-o", tmp / "a.h5", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const Group f = read_h5(tmp / "a.h5");
+  const auto e = f.group("history").doubles("energy");
+  const double lowest = *std::min_element(e.begin(), e.end());
+  ASSERT_LT(lowest, kQmc);  // the premise of this test
+  EXPECT_HAS(r.err, "WARNING: ipeps energy");
+  EXPECT_HAS(r.err, "is below -0.6694421, the quantum Monte Carlo ground-state energy");
+  EXPECT_HAS(r.err, "ctm_iterations 1");
+  const Group& res = f.group("results");
+  EXPECT_EQ(res.scalar("below_energy_floor"), 1.0);
+  EXPECT_EQ(res.scalar("lowest_energy"), lowest);
+  EXPECT_EQ(res.scalar("ctm_converged"), 0.0);
+  // a model without a QMC reference: the floor is every bond in its ground state, 2 min eig(h)
+  // (tfim, h = 2: the bond -sz sz - (h/4)(sx 1 + 1 sx) has lowest eigenvalue -sqrt(1 + (h/2)^2))
+  write_file(tmp / "t.toml", config("model = \"tfim\"\nh = 2.0\nD = 1\n", "max_steps = 3\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "t.toml", "-o", tmp / "t.h5", "-q"}).exit_code, 0);
+  const Group ft = read_h5(tmp / "t.h5");
+  const Group& rt = ft.group("results");
+  EXPECT_NEAR(rt.scalar("energy_floor"), -2.0 * std::sqrt(2.0), 1e-14);
+  EXPECT_EQ(rt.scalar("below_energy_floor"), 0.0);
+}
+
 TEST(IpepsJob, BadConfigsNameTheKeyAndLine) {
   TempDir tmp;
   struct Bad {
@@ -182,6 +216,7 @@ TEST(IpepsJob, BadConfigsNameTheKeyAndLine) {
   };
   const std::vector<Bad> bad = {
       {"D = 0\n", "[job] D = 0: out of range"},
+      {"multiplet_tol = 0.5\n", "[job] multiplet_tol = 0.5: out of range"},
       {"D = 3\nchi = 8\n", "[job] chi = 8: is smaller than D^2 = 9"},
       {"model = \"hubbard\"\n", "[job] model = \"hubbard\""},
       {"model = \"custom\"\nbond_matrix = [1, 2, 3]\n", "[job] bond_matrix = [1.0, 2.0, 3.0]: the bond matrix: has 3 entries"},

@@ -49,20 +49,38 @@ struct GroundStateObservables {
   double mx = 0, mz = 0;    // <S^x>, <S^z> (Pauli models: <sigma^x>, <sigma^z>) in the rotated frame
   double magnetization = 0; // sqrt(mx^2 + mz^2) (<S^y> = 0 for a real state); staggered if rotated
   std::vector<double> transfer_spectrum;  // |lambda_i / lambda_0| of the edge transfer matrix, descending
-  double correlation_length = 0;          // -1 / ln |lambda_1 / lambda_0| (inf if degenerate)
+                                          // (single-site: the horizontal one, T_t over T_b)
+  double correlation_length = 0;          // -1 / ln |lambda_1 / lambda_0| (inf if degenerate; NaN if the
+                                          // eigensolver did not converge); single-site: the longer direction
+  double correlation_length_vertical = 0; // single-site: from T_l over T_r (c4v: the same as above)
 };
 // n_transfer: how many transfer-matrix eigenvalues to report (0: skip the spectrum and xi).
 GroundStateObservables c4v_observables(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H,
                                        int n_transfer = 4);
 
 // Edge transfer matrix of one column of the environment, E_{(a c),(b e)} = sum_s T_{a s b} T_{c s e}
-// (chi^2 x chi^2; the boundary of a half-infinite row of sites, Orus & Vidal, PRB 80, 094403
+// (chi^2 x chi^2; the overlap of the upper and lower boundary MPS, Orus & Vidal, PRB 80, 094403
 // (2009), Sec. IV B): the k largest |eigenvalues| divided by the largest, descending. The
 // correlation length along a lattice axis is xi = -1 / ln(|lambda_1| / |lambda_0|).
-// Dense symmetric eigensolver of E (T is left/right symmetric): (chi^2)^3 operations.
-// TODO(krylov): the leading few by Lanczos (tnad/linalg/krylov.hpp) when it lands.
+// E is never formed: v -> E v costs 2 chi^3 D^2, and the leading k come from Lanczos (C4v: E is
+// symmetric as T_{a s b} = T_{b s a}) or Arnoldi (single site) of tnad/linalg/krylov.hpp, from a
+// fixed random start (a dense eigensolver below 64 rows). An unconverged Krylov run gives NaN
+// for lambda_1, ... (never a wrong number).
+// Trap: the boundary's xi converges from below in chi (finite entanglement), slowly near a
+// critical point; compare chi's before trusting it.
 std::vector<double> c4v_transfer_spectrum(const C4vEnv& env, int64_t k);
+// Single-site environments: horizontal (T_t over T_b) and vertical (T_l over T_r) columns.
+std::vector<double> transfer_spectrum_horizontal(const CtmEnv& env, int64_t k);
+std::vector<double> transfer_spectrum_vertical(const CtmEnv& env, int64_t k);
 double correlation_length(const std::vector<double>& spectrum);
+
+// The energy per site that no state can go below: every bond at the lowest eigenvalue of its
+// term (Anderson's bound, Phys. Rev. 83, 1260 (1951)), 2 min eig(h_nn) + 2 min eig(h_nnn).
+double bond_energy_lower_bound(const LatticeHamiltonian& H);
+// The 2D spin-1/2 Heisenberg antiferromagnet's ground-state energy per site for J = 1, quantum
+// Monte Carlo (Sandvik & Evertz, PRB 82, 024407 (2010)): -0.6694421(4). A variational iPEPS
+// energy below it means an unconverged environment or a bug.
+inline constexpr double kHeisenbergQmcEnergy = -0.6694421;
 
 // ---- one site without point-group symmetry (directional CTMRG, ctmrg.hpp)
 // The state is A / |A| (no symmetrization): with the sublattice rotation this is the
@@ -81,10 +99,9 @@ struct SiteEnergy {
 SiteEnergy single_site_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
                               const CtmEnv* init = nullptr);
 Tensor single_site_energy_of(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H);
-// Energy and magnetizations; the transfer spectrum of a general environment is not symmetric
-// and needs a non-symmetric eigensolver: transfer_spectrum stays empty and the correlation
-// length NaN (TODO(krylov): arnoldi of tnad/linalg/krylov.hpp).
-GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H);
+// Energy, magnetizations, and (n_transfer > 0) the transfer spectra of both directions.
+GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H,
+                                               int n_transfer = 4);
 
 // ---- starting tensors (d, D, D, D, D)
 // Uniform entries in [0, 1) from the seed (a symmetrized normal tensor has exactly degenerate
