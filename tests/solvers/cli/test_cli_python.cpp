@@ -109,9 +109,11 @@ TEST(CliPython, PlotScriptsKeepWhatIsNotAFigure) {
   r = run({python(), plot, tmp / "run.h5", "-o", tmp / "other.h5", "--overwrite"}, headless);
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(is_png(tmp / "other.h5"));
-  // plot_ising.py follows the same policy
-  const std::string ising = source_dir() + "/scripts/plot_ising.py";
-  r = run({python(), ising, tmp / "run.h5", "-o", tmp / "run.h5"}, headless);
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_EQ(slurp(tmp / "run.h5"), run_bytes);
+  // plot_ising.py and plot_ipeps.py follow the same policy
+  for (const char* script : {"/scripts/plot_ising.py", "/scripts/plot_ipeps.py"}) {
+    r = run({python(), source_dir() + script, tmp / "run.h5", "-o", tmp / "run.h5"}, headless);
+    EXPECT_NE(r.exit_code, 0) << script;
+    EXPECT_HAS(r.err, "input");
+    EXPECT_EQ(slurp(tmp / "run.h5"), run_bytes) << script;
+  }
 }
