@@ -7,7 +7,9 @@
       a merged sweep (tnad merge): a result against a swept parameter, one line per
       combination of the other parameters
 
-The file layout is described in docs/files.md. Without -o the figure goes to FILE.png.
+The file layout is described in docs/files.md. Without -o the figure goes to FILE.png. An
+existing figure (PNG) is replaced; any other existing file only with --overwrite, never an
+input (scripts/figure_output.py).
 """
 import argparse
 import math
@@ -19,6 +21,8 @@ matplotlib.use("Agg")  # no display needed (clusters, CI)
 import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+import figure_output  # noqa: E402  (scripts/figure_output.py: the output policy)
 
 
 def text(value):
@@ -58,7 +62,7 @@ def plot_run(f, out, title):
     meta = f["meta"].attrs
     axes[0][0].set_title(f"{title}: {text(meta.get('job', ''))} ({text(meta.get('status', ''))})")
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    figure_output.save(fig, out, dpi=120)
 
 
 def plot_sweep(f, out, title, result, x_axis):
@@ -102,17 +106,20 @@ def plot_sweep(f, out, title, result, x_axis):
     if others:
         ax.legend(fontsize="small")
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    figure_output.save(fig, out, dpi=120)
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", help="a tnad run file or a merged sweep (tnad merge)")
     p.add_argument("-o", "--output", help="the PNG to write (default: FILE.png)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing -o file that is not a PNG figure")
     p.add_argument("--result", help="merged sweeps: the result to plot (default: objective)")
     p.add_argument("--x", dest="x_axis", help="merged sweeps: the swept parameter on the x axis")
     a = p.parse_args()
-    out = a.output or (a.file.rsplit(".", 1)[0] + ".png")
+    out = a.output if a.output is not None else a.file.rsplit(".", 1)[0] + ".png"
+    figure_output.check("plot.py", out, [a.file], a.overwrite)
     try:
         f = h5py.File(a.file, "r")
     except OSError as e:

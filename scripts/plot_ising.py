@@ -8,7 +8,8 @@ or not (an unfinished run is read from /history), or a sweep task file: one seri
 labelled by method and chi. Top: u(beta) and C(beta) with the exact curves (Onsager 1944;
 K, E from scipy); bottom: the absolute errors on a log scale. The dotted line is beta_c.
 Needs Debian's python3-h5py, python3-matplotlib, python3-scipy; runs headless (Agg).
-Without -o the figure goes to the first file's name with .png.
+Without -o the figure goes to the first file's name with .png. An existing figure (PNG) is
+replaced; any other existing file only with --overwrite, never an input (figure_output.py).
 """
 import argparse
 import math
@@ -21,6 +22,8 @@ import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.special import ellipe, ellipkm1  # noqa: E402
+
+import figure_output  # noqa: E402  (scripts/figure_output.py: the output policy)
 
 BETA_C = 0.5 * math.log(1.0 + math.sqrt(2.0))
 
@@ -79,8 +82,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("files", nargs="+", help="ising-thermo run files (.h5)")
     ap.add_argument("-o", "--output", help="PNG to write (default: FIRST.png)")
+    ap.add_argument("--overwrite", action="store_true",
+                    help="replace an existing -o file that is not a PNG figure")
     args = ap.parse_args()
-    out = args.output or args.files[0].rsplit(".", 1)[0] + ".png"
+    out = args.output if args.output is not None else args.files[0].rsplit(".", 1)[0] + ".png"
+    figure_output.check("plot_ising.py", out, args.files, args.overwrite)
 
     runs = [read_run(p) for p in args.files]
     lo = min(float(np.min(r[0])) for r in runs)
@@ -123,7 +129,7 @@ def main():
         ax_du.text(0.5, 0.5, "no exact values (h != 0 or mixed J)", ha="center", transform=ax_du.transAxes)
     fig.suptitle("2D Ising model: energy and specific heat by automatic differentiation of ln Z")
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    figure_output.save(fig, out, dpi=110)
     print(out)
 
 

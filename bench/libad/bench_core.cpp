@@ -1,9 +1,10 @@
-// Core benchmarks (issue [core]):
+// Core benchmarks of libad:
 //  - tape overhead: x = x * 1.0001 + 0.0001 on 0-d tensors, 10^5 steps (2 ops each),
 //    forward + backward, reported as ns per op;
 //  - gradient of sum(tanh(A @ B) @ C), 512x512: forward, backward, ratio, GFLOP/s;
 //  - matmul through the Tensor API vs cblas_dgemm called directly (the machine's peak).
-// Peer numbers (PyTorch) come from bench/libad/torch_peer.py, run by bench/run_core.sh.
+// Peer numbers (PyTorch) come from bench/libad/torch_peer.py, run by bench/libad/run.sh; CPU
+// times are the process's (all threads), as bench/headline.sh compares them on loaded machines.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
@@ -23,7 +24,7 @@ static void BM_TapeOverhead(benchmark::State& st) {
   // ops per second; its inverse is the time per op (run.sh prints ns/op)
   st.counters["ops"] = benchmark::Counter(2.0 * steps * st.iterations(), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_TapeOverhead)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_TapeOverhead)->Unit(benchmark::kMillisecond)->MinTime(2.0)->MeasureProcessCPUTime();
 
 static void BM_TapeForwardOnly(benchmark::State& st) {
   const int steps = 100000;
@@ -46,7 +47,7 @@ static void BM_TanhChainForward(benchmark::State& st) {
   }
   st.counters["GFLOPs"] = benchmark::Counter(4.0 * n * n * n * st.iterations() * 1e-9, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_TanhChainForward)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TanhChainForward)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 
 static void BM_TanhChainForwardBackward(benchmark::State& st) {
   const int64_t n = st.range(0);
@@ -58,7 +59,7 @@ static void BM_TanhChainForwardBackward(benchmark::State& st) {
   }
   st.counters["GFLOPs"] = benchmark::Counter(12.0 * n * n * n * st.iterations() * 1e-9, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_TanhChainForwardBackward)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TanhChainForwardBackward)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 
 static void BM_MatmulTensor(benchmark::State& st) {
   const int64_t n = st.range(0);
@@ -66,7 +67,7 @@ static void BM_MatmulTensor(benchmark::State& st) {
   for (auto _ : st) benchmark::DoNotOptimize(matmul(A, B).data());
   st.counters["GFLOPs"] = benchmark::Counter(2.0 * n * n * n * st.iterations() * 1e-9, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_MatmulTensor)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_MatmulTensor)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 
 static void BM_DgemmDirect(benchmark::State& st) {
   const int n = int(st.range(0));
@@ -77,6 +78,6 @@ static void BM_DgemmDirect(benchmark::State& st) {
   }
   st.counters["GFLOPs"] = benchmark::Counter(2.0 * n * n * n * st.iterations() * 1e-9, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_DgemmDirect)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_DgemmDirect)->Arg(256)->Arg(512)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond)->UseRealTime()->MeasureProcessCPUTime();
 
 BENCHMARK_MAIN();

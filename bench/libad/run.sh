@@ -13,7 +13,7 @@ echo "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default} OMP_NUM_THREADS=${OMP_NUM_THRE
 import json, sys
 t = json.load(open(sys.argv[1]))["benchmarks"]
 p = json.load(open(sys.argv[2]))
-by = {b["name"]: b for b in t}
+by = {b["name"].replace("/process_time", ""): b for b in t}  # CPU time: the process's
 def ms(name):
     b = by[name]; f = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[b["time_unit"]]
     return b["real_time"] * f

@@ -33,7 +33,7 @@ def run_tnad(binary, threads, min_time, repetitions, cpu_time):
         if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
             continue
         ms = b["cpu_time" if cpu_time else "real_time"] * {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
-        res[b.get("run_name", b["name"])] = (ms, b)  # the median over repetitions
+        res[b.get("run_name", b["name"]).replace("/process_time", "")] = (ms, b)  # the median over repetitions
     return res
 
 
@@ -159,7 +159,8 @@ def main():
     print(f"torch: 1 thread {q1:.2f}, {os.cpu_count()} threads {qp:.2f}, speed-up {q1 / qp:.2f}")
     print(f"ratio tnad / torch: 1 thread {s1 / q1:.2f}, all threads {sp / qp:.2f}")
     if args.cpu_time:
-        print("(CPU times: tnad's is the calling thread's, torch's the process's; use wall times for speed-ups)")
+        print("(CPU times: the process's for svd/eigh/qr on both sides, the calling thread's for tnad's batch;"
+              " use wall times for speed-ups)")
 
     print("\n## truncated SVD 1024 x 1024 keeping 32 (ms; accuracy vs the full gesdd route)")
     print(f"{'matrix':9} {'method':18} | {'fwd':>8} {'fwd+bwd':>8} | {'S rel err':>9} {'grad rel err':>12}")

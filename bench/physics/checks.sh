@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The long physics checks of issue 6 that do not fit in CI (minutes on 2 cores); CI runs
-# the same checks at smaller chi (tests/solvers/thermo). Each prints PASS/FAIL with its numbers.
+# The long physics checks (TRG/HOTRG thermodynamics at chi = 24 against Onsager and finite
+# differences) that do not fit in CI (minutes on 2 cores); CI runs the same checks at smaller
+# chi (tests/solvers/thermo). Each prints PASS/FAIL with its numbers.
 #
 #   bench/physics/checks.sh [BUILD_DIR] [OUT_DIR]
 #

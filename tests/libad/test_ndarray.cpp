@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <vector>
 
 #include "tnad/ad.hpp"
 #include "tnad/ad/memory.hpp"
@@ -240,4 +242,73 @@ TEST(Kernels, GemmWithLeadingDimensionsMatchesTheDefinition) {
       }
       EXPECT_LT(err, 1e-11) << "trans_a " << ta << " trans_b " << tb;
     }
+}
+
+// nd::tanh runs through glibc's vector math where available (src/ndarray/vector_math.hpp):
+// within a few ulp of std::tanh everywhere, exact at the special values, odd, and the same
+// bits for an element wherever it sits (vector body or padded tail, any thread split).
+TEST(Kernels, VectorTanhIsAccurateAndPositionIndependent) {
+  std::vector<double> xs;
+  for (int e = -40; e <= 6; ++e)
+    for (double m : {1.0, 1.37, 2.5, 7.9}) {
+      xs.push_back(m * std::ldexp(1.0, e));
+      xs.push_back(-m * std::ldexp(1.0, e));
+    }
+  for (double x = -25.0; x <= 25.0; x += 0.0137) xs.push_back(x);
+  const NDArray a = NDArray::from(Shape{int64_t(xs.size())}, xs.data());
+  const NDArray y = nd::tanh(a);
+  double worst = 0;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const double ref = std::tanh(xs[i]);
+    const double ulp = std::nextafter(std::fabs(ref), 2.0) - std::fabs(ref);
+    worst = std::max(worst, std::fabs(y.data()[i] - ref) / ulp);
+    EXPECT_EQ(std::signbit(y.data()[i]), std::signbit(xs[i])) << xs[i];
+    EXPECT_LE(std::fabs(y.data()[i]), 1.0) << xs[i];
+  }
+  EXPECT_LE(worst, 4.0);  // libmvec's documented bound
+  // odd: tanh(-x) = -tanh(x) to the bit
+  const NDArray yn = nd::tanh(nd::neg(a));
+  for (std::size_t i = 0; i < xs.size(); ++i) EXPECT_EQ(yn.data()[i], -y.data()[i]) << xs[i];
+  // special values
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> sp = {0.0, -0.0, inf, -inf, 1e-310, -1e-310, 800.0, -800.0};
+  const NDArray ys = nd::tanh(NDArray::from(Shape{int64_t(sp.size())}, sp.data()));
+  const std::vector<double> want = {0.0, -0.0, 1.0, -1.0, 1e-310, -1e-310, 1.0, -1.0};
+  for (std::size_t i = 0; i < sp.size(); ++i) {
+    EXPECT_EQ(ys.data()[i], want[i]) << sp[i];
+    EXPECT_EQ(std::signbit(ys.data()[i]), std::signbit(want[i])) << sp[i];
+  }
+  EXPECT_TRUE(std::isnan(nd::tanh(NDArray::from(Shape{1}, std::vector<double>{NAN}.data())).data()[0]));
+  // position independence: every prefix length (tails of 1..7) and offsets into a large,
+  // threaded array give each element the bits it gets alone
+  for (int64_t len = 1; len <= 17; ++len) {
+    const NDArray p = nd::tanh(NDArray::from(Shape{len}, xs.data()));
+    for (int64_t i = 0; i < len; ++i) EXPECT_EQ(p.data()[i], y.data()[i]) << len << " " << i;
+  }
+  const NDArray big = NDArray::randn({257, 301}, 9);
+  const NDArray yb = nd::tanh(big);
+  for (int64_t i = 0; i < big.numel(); i += 1231) {
+    const NDArray one = nd::tanh(NDArray::from(Shape{1}, big.data() + i));
+    EXPECT_EQ(one.data()[0], yb.data()[i]) << i;
+  }
+}
+
+// The tanh VJP: one fused pass for a backward that is not recorded, the ops for a recorded
+// one (create_graph); both the same bits, and both (1 - tanh^2) g.
+TEST(Kernels, TanhBackwardFusedAndRecordedAgree) {
+  const Tensor x(NDArray::randn({123, 45}, 21), true);
+  const Tensor g(NDArray::randn({123, 45}, 22));
+  auto dx = [&](bool create_graph) {
+    GradOptions o;
+    o.create_graph = create_graph;
+    return grad({tanh(x)}, {x}, {g}, o)[0];
+  };
+  const Tensor plain = dx(false), recorded = dx(true);
+  EXPECT_FALSE(plain.requires_grad());
+  EXPECT_TRUE(recorded.requires_grad());
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    EXPECT_EQ(plain.value().data()[i], recorded.value().data()[i]) << i;
+    const double t = std::tanh(x.value().data()[i]);
+    EXPECT_NEAR(plain.value().data()[i], g.value().data()[i] * (1.0 - t * t), 1e-14) << i;
+  }
 }

@@ -18,7 +18,7 @@ INSTANTIATE_TEST_SUITE_P(Ops, AdOpTable, ::testing::Range<size_t>(0, ad_op_table
                            return tnad::testing::op_test_name(ad_op_table()[i.param].name);
                          });
 
-// The op list: every one of these names must have a row.
+// The required op list (the ops the project was specified with): every one must have a row.
 TEST(AdOpTable, CoversTheSeedList) {
   const char* required[] = {"add", "sub", "mul", "div", "neg", "pow", "pow_scalar", "exp", "log", "sqrt", "abs",
                             "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid",

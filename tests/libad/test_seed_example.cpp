@@ -1,4 +1,4 @@
-// The seed example of the issue and README: f(x1, x2) = ln(x1) + x1 x2 - sin(x2) at (2, 5).
+// The seed example of README.md: f(x1, x2) = ln(x1) + x1 x2 - sin(x2) at (2, 5).
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -17,8 +17,9 @@ INSTANTIATE_TEST_SUITE_P(Ops, LinalgOpTable, ::testing::Range<size_t>(0, linalg_
                            return tnad::testing::op_test_name(linalg_op_table()[i.param].name);
                          });
 
-// The issue's function list: every one must have a row.
-TEST(LinalgOpTable, CoversTheIssueList) {
+// The required function list (every differentiable linalg function and variant): each
+// must have a row.
+TEST(LinalgOpTable, CoversTheRequiredList) {
   const char* required[] = {"svd", "svd_full_matrices", "svd_truncated", "svd_truncated_sylvester",
                             "svd_truncated_randomized", "eigh", "eigvalsh", "eigh_truncated", "eigh_truncated_cutoff", "qr", "lq",
                             "cholesky", "solve", "solve_triangular_upper_left",

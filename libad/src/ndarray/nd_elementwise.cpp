@@ -1,7 +1,9 @@
 // Elementwise kernels: written once as templates over the scalar op; float64 now.
+#include <algorithm>
 #include <cmath>
 
 #include "ndarray/parallel.hpp"
+#include "ndarray/vector_math.hpp"
 #include "tnad/ad/nd.hpp"
 
 namespace tnad::nd {
@@ -153,6 +155,18 @@ NDArray axpby(double alpha, const NDArray& x, double beta, const NDArray& y) {
   parallel_for(x.numel(), [&](int64_t i) { z[i] = alpha * p[i] + beta * q[i]; });
   return out;
 }
+NDArray tanh_backward(const NDArray& g, const NDArray& y) {
+  if (!(g.shape() == y.shape())) throw_error("tanh_backward: shapes ", g.shape(), " and ", y.shape(), " differ");
+  NDArray out = NDArray::empty(g.shape(), "tanh_backward");
+  const double *p = g.data(), *q = y.data();
+  double* z = out.mutable_data();
+  parallel_for(g.numel(), [&](int64_t i) {
+    const double y2 = q[i] * q[i];  // rounded as mul(y, y) rounds it: no FMA (-ffp-contract=off)
+    const double one_minus = 1.0 - y2;
+    z[i] = p[i] * one_minus;
+  });
+  return out;
+}
 
 NDArray neg(const NDArray& a) { return unary(a, [](double x) { return -x; }, "neg"); }
 NDArray exp(const NDArray& a) { return unary(a, [](double x) { return std::exp(x); }, "exp"); }
@@ -168,7 +182,18 @@ NDArray acos(const NDArray& a) { return unary(a, [](double x) { return std::acos
 NDArray atan(const NDArray& a) { return unary(a, [](double x) { return std::atan(x); }, "atan"); }
 NDArray sinh(const NDArray& a) { return unary(a, [](double x) { return std::sinh(x); }, "sinh"); }
 NDArray cosh(const NDArray& a) { return unary(a, [](double x) { return std::cosh(x); }, "cosh"); }
-NDArray tanh(const NDArray& a) { return unary(a, [](double x) { return std::tanh(x); }, "tanh"); }
+NDArray tanh(const NDArray& a) {
+  // vectorized (vector_math.hpp), in chunks of 4096 over the threads
+  NDArray out = NDArray::empty(a.shape(), "tanh");
+  const double* x = a.data();
+  double* y = out.mutable_data();
+  constexpr int64_t kChunk = 4096;
+  const int64_t n = a.numel(), chunks = (n + kChunk - 1) / kChunk;
+  parallel_for(
+      chunks, [&](int64_t c) { detail::tanh_array(x + c * kChunk, y + c * kChunk, std::min(kChunk, n - c * kChunk)); },
+      detail::kParallelThreshold / kChunk);
+  return out;
+}
 NDArray sigmoid(const NDArray& a) {
   // Split by sign so exp never overflows.
   return unary(a, [](double x) {

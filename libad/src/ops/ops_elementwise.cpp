@@ -1,5 +1,6 @@
 // Elementwise ops: forward kernel and VJP side by side. Binary ops broadcast; their
 // gradients are summed back to each input's shape (unbroadcast = sum_to).
+#include <array>
 #include <cmath>
 
 #include "tnad/ad/nd.hpp"
@@ -217,10 +218,13 @@ Tensor cosh(const Tensor& x) {
   return record("cosh", {x}, nd::cosh(x.value()), save::in(0),
                 [](OpContext& c, const Tensor& g) { return grads(g * sinh(c.input(0))); });
 }
-// d tanh(x) = (1 - tanh^2 x) dx
+// d tanh(x) = (1 - tanh^2 x) dx. A backward that is not recorded forms it in one pass
+// (the same bits as the ops, which a recorded one composes to stay differentiable).
 Tensor tanh(const Tensor& x) {
   return record("tanh", {x}, nd::tanh(x.value()), save::out(0), [](OpContext& c, const Tensor& g) {
     Tensor y = c.output(0);
+    const std::array<Tensor, 2> in{g, y};
+    if (!detail::should_record(in) && g.shape() == y.shape()) return grads(Tensor(nd::tanh_backward(g.value(), y.value())));
     return grads(g * (1.0 - y * y));
   });
 }

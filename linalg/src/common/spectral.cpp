@@ -9,9 +9,6 @@
 namespace tnad::linalg_detail {
 
 namespace {
-// width^2 must stay a normal number so that x/(x^2 + width^2) is 0, not NaN, at x = 0.
-constexpr double kMinWidth = 1e-150;
-
 NDArray widths(const NDArray& scale, double factor) {
   if (!(factor >= 0.0) || !std::isfinite(factor))
     throw_error("linalg: DegeneracyOptions.eps must be finite and >= 0, got a width factor ", factor);
@@ -43,6 +40,9 @@ NDArray spectrum_scale(const NDArray& values) {
     if (!(p[i] > 0.0)) p[i] = 1.0;
   return s;
 }
+
+NDArray gap_floors(const NDArray& scale, const DegeneracyOptions& o) { return widths(scale, std::sqrt(o.eps)); }
+NDArray sum_widths(const NDArray& scale, const DegeneracyOptions& o) { return widths(scale, o.eps); }
 
 Tensor inverse_gaps(const Tensor& w, const NDArray& scale, const DegeneracyOptions& o) {
   const Tensor x = expand_dims(w, -2) - expand_dims(w, -1);  // x_ij = w_j - w_i

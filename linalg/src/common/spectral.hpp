@@ -3,6 +3,9 @@
 // widths documented in tnad/linalg/options.hpp). Built from Tensor ops, so the adjoints
 // that use them are differentiable again (Lorentzian: smoothly; cutoff: piecewise).
 #pragma once
+#include <algorithm>
+#include <cmath>
+
 #include "tnad/linalg/options.hpp"
 #include "tnad/ad/tensor.hpp"
 
@@ -18,5 +21,21 @@ Tensor inverse_gaps(const Tensor& w, const NDArray& scale, const DegeneracyOptio
 Tensor inverse_sums(const Tensor& s, const NDArray& scale, const DegeneracyOptions& o);
 // 1/s_i, regularised with width eps * scale.
 Tensor inverse_values(const Tensor& s, const NDArray& scale, const DegeneracyOptions& o);
+
+// The same reciprocals one element at a time, for kernels that fuse them into one pass over
+// a matrix (first-order backwards, which are not recorded): bit-identical to the Tensor
+// forms above. Gaps: the floor per matrix (scale's shape) is gap_floors = sqrt(eps) * scale,
+// the width of pair (i, j) gap_width(|w_i|, |w_j|, floor, sqrt(eps)); sums and values: per
+// matrix, eps * scale. r(x, w, w * w) is the regularised 1/x.
+inline constexpr double kMinWidth = 1e-150;  // width^2 stays normal: x/(x^2 + w^2) is 0 at x = 0
+NDArray gap_floors(const NDArray& scale, const DegeneracyOptions& o);
+inline double gap_width(double abs_i, double abs_j, double floor, double r) {
+  return std::max(std::max(std::max(abs_i, abs_j), floor) * r, kMinWidth);
+}
+NDArray sum_widths(const NDArray& scale, const DegeneracyOptions& o);
+inline double regularized_reciprocal(double x, double width, double width2, Broadening rule) {
+  if (rule == Broadening::lorentzian) return x / (x * x + width2);
+  return std::fabs(x) > width ? 1.0 / x : 0.0;
+}
 
 }  // namespace tnad::linalg_detail

@@ -1,5 +1,7 @@
 #include "common/tensor_util.hpp"
 
+#include <algorithm>
+
 #include "tnad/ad/nd.hpp"
 #include "tnad/ad/op.hpp"
 
@@ -14,6 +16,8 @@ Tensor mm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
 }
 
 namespace {
+// Tiles of 32 x 32 (and their mirror tiles): the transposed reads stay in cache; a row-by-row
+// loop reads X^T a column at a time, one cache line per element (9% of a 512 svd backward).
 NDArray skew_values(const NDArray& x) {
   const int64_t n = x.size(-1);
   if (x.ndim() < 2 || x.size(-2) != n) throw_error("skew: needs square matrices, got ", x.shape());
@@ -21,18 +25,26 @@ NDArray skew_values(const NDArray& x) {
   const double* p = x.data();
   double* q = out.mutable_data();
   const int64_t count = x.numel() / (n * n);
-  for (int64_t b = 0; b < count; ++b) {
-    const double* pb = p + b * n * n;
-    double* qb = q + b * n * n;
-    for (int64_t i = 0; i < n; ++i) {
-      qb[i * n + i] = 0.0;
-      for (int64_t j = i + 1; j < n; ++j) {
-        const double v = 0.5 * (pb[i * n + j] - pb[j * n + i]);
-        qb[i * n + j] = v;
-        qb[j * n + i] = -v;
+  constexpr int64_t kTile = 32;
+  const int64_t tiles = (n + kTile - 1) / kTile;
+#pragma omp parallel for collapse(2) schedule(dynamic) if (count * n * n >= (int64_t(1) << 16))
+  for (int64_t b = 0; b < count; ++b)
+    for (int64_t ti = 0; ti < tiles; ++ti) {
+      const double* pb = p + b * n * n;
+      double* qb = q + b * n * n;
+      const int64_t i0 = ti * kTile, i1 = std::min(n, i0 + kTile);
+      for (int64_t j0 = i0; j0 < n; j0 += kTile) {
+        const int64_t j1 = std::min(n, j0 + kTile);
+        for (int64_t i = i0; i < i1; ++i) {
+          if (j0 == i0) qb[i * n + i] = 0.0;
+          for (int64_t j = std::max(j0, i + 1); j < j1; ++j) {
+            const double v = 0.5 * (pb[i * n + j] - pb[j * n + i]);
+            qb[i * n + j] = v;
+            qb[j * n + i] = -v;
+          }
+        }
       }
     }
-  }
   return out;
 }
 }  // namespace

@@ -102,19 +102,110 @@ struct GammaParts {
 // Gamma = F o (a_U + a_V) + G o (a_U - a_V) + diag(Sbar), with J_U = U^T Ubar,
 // J_V = V^T Vbar, a_X = (J_X - J_X^T)/2. (Complex: a_U - a_V keeps its imaginary
 // diagonal, which G_ii = 1/(2 s_i) turns into the Wan-Zhang phase term.)
+//
+// A backward that is not itself recorded (first-order gradients) forms Gamma from J_U, J_V,
+// s and Sbar in one pass per matrix (gamma_values); a recorded one (second derivatives)
+// composes the ops below. Both give the same bits: ~17 elementwise passes over K x K arrays
+// were a quarter of a 512 x 512 backward.
+NDArray gamma_values(const NDArray* JU, const NDArray* JV, const NDArray& S, const NDArray* gS,
+                     const NDArray& scale, const DegeneracyOptions& deg) {
+  const int64_t K = S.size(-1), count = S.numel() / std::max<int64_t>(K, 1);
+  Shape shape = S.shape();
+  shape.push_back(K);
+  NDArray out = NDArray::empty(shape);
+  const NDArray floors = gap_floors(scale, deg), wg = sum_widths(scale, deg);
+  const double r = std::sqrt(deg.eps);
+  const double *s = S.data(), *ju = JU ? JU->data() : nullptr, *jv = JV ? JV->data() : nullptr,
+               *gs = gS ? gS->data() : nullptr;
+  double* g = out.mutable_data();
+  const Broadening rule = deg.rule;
+  // Row segments of 32 x 32 tiles: a_X reads X^T, which stays in cache within a tile, and
+  // the reciprocals (two divisions per element) vectorize over a segment.
+  constexpr int64_t kTile = 32;
+  const int64_t tiles = (K + kTile - 1) / kTile;
+#pragma omp parallel for collapse(2) schedule(static) if (count * K * K >= (int64_t(1) << 16))
+  for (int64_t m = 0; m < count; ++m)
+    for (int64_t ti = 0; ti < tiles; ++ti) {
+      const double* sm = s + m * K;
+      const double floor = floors.data()[m], gw = wg.data()[m], gw2 = gw * gw;
+      const double *jum = ju ? ju + m * K * K : nullptr, *jvm = jv ? jv + m * K * K : nullptr;
+      double F[kTile], G[kTile], aU[kTile], aV[kTile];
+      // (X - X^T)/2 as skew() forms it: from the upper triangle, negated below the diagonal
+      // (so that even the signs of zeros agree with the recorded path).
+      auto skew_row = [K](const double* x, int64_t i, int64_t j0, int64_t len, double* a) {
+        for (int64_t t = 0; t < len; ++t) {
+          const int64_t j = j0 + t;
+          if (j > i) a[t] = 0.5 * (x[i * K + j] - x[j * K + i]);
+          else if (j < i) a[t] = -(0.5 * (x[j * K + i] - x[i * K + j]));
+          else a[t] = 0.0;
+        }
+      };
+      const int64_t i0 = ti * kTile, i1 = std::min(K, i0 + kTile);
+      for (int64_t j0 = 0; j0 < K; j0 += kTile) {
+        const int64_t len = std::min(K, j0 + kTile) - j0;
+        for (int64_t i = i0; i < i1; ++i) {
+          const double si = sm[i];
+          const double* sj = sm + j0;
+          // the gap width of each pair as inverse_gaps forms it (relative to the pair)
+          const double abs_i = std::fabs(si);
+          if (rule == Broadening::lorentzian) {
+            for (int64_t t = 0; t < len; ++t) {
+              const double x = sj[t] - si, y = si + sj[t];
+              const double fw = gap_width(abs_i, std::fabs(sj[t]), floor, r);
+              F[t] = x / (x * x + fw * fw);
+              G[t] = y / (y * y + gw2);
+            }
+          } else {
+            for (int64_t t = 0; t < len; ++t) {
+              const double fw = gap_width(abs_i, std::fabs(sj[t]), floor, r);
+              F[t] = regularized_reciprocal(sj[t] - si, fw, fw * fw, rule);
+              G[t] = regularized_reciprocal(si + sj[t], gw, gw2, rule);
+            }
+          }
+          double* row = g + (m * K + i) * K + j0;
+          if (jum) skew_row(jum, i, j0, len, aU);
+          if (jvm) skew_row(jvm, i, j0, len, aV);
+          if (jum && jvm) {
+            for (int64_t t = 0; t < len; ++t) row[t] = F[t] * (aU[t] + aV[t]) + G[t] * (aU[t] - aV[t]);
+          } else if (jum) {
+            for (int64_t t = 0; t < len; ++t) row[t] = (F[t] + G[t]) * aU[t];
+          } else if (jvm) {
+            for (int64_t t = 0; t < len; ++t) row[t] = (F[t] - G[t]) * aV[t];
+          } else {
+            for (int64_t t = 0; t < len; ++t) row[t] = 0.0;
+          }
+          if (gs) {
+            // diag(Sbar) added as plus(Gamma, diag_embed(gS)) adds it (+ 0 off the diagonal)
+            const bool alone = !jum && !jvm;
+            for (int64_t t = 0; t < len; ++t) {
+              const double d = (j0 + t == i) ? gs[m * K + i] : 0.0;
+              row[t] = alone ? d : row[t] + d;
+            }
+          }
+        }
+      }
+    }
+  return out;
+}
+
 GammaParts svd_gamma(const Tensor& U, const Tensor& S, const Tensor& Vh, const Tensor& gU,
                      const Tensor& gS, const Tensor& gVh, const NDArray& scale,
                      const DegeneracyOptions& deg) {
   GammaParts p;
+  if (gU.defined()) p.JU = mm(U, gU, true, false);
+  if (gVh.defined()) p.JV = mm(Vh, gVh, false, true);  // V^T Vbar with V = Vh^T, Vbar = gVh^T
+  const std::array<Tensor, 4> deps{p.JU, p.JV, S, gS};
+  if (!detail::should_record(deps)) {
+    if (!p.JU.defined() && !p.JV.defined() && !gS.defined()) return p;
+    const NDArray ju = p.JU.defined() ? p.JU.value() : NDArray(), jv = p.JV.defined() ? p.JV.value() : NDArray(),
+                  gs = gS.defined() ? gS.value() : NDArray();
+    p.Gamma = Tensor(gamma_values(p.JU.defined() ? &ju : nullptr, p.JV.defined() ? &jv : nullptr, S.value(),
+                                  gS.defined() ? &gs : nullptr, scale, deg));
+    return p;
+  }
   Tensor aU, aV;
-  if (gU.defined()) {
-    p.JU = mm(U, gU, true, false);
-    aU = skew(p.JU);
-  }
-  if (gVh.defined()) {
-    p.JV = mm(Vh, gVh, false, true);  // V^T Vbar with V = Vh^T, Vbar = gVh^T
-    aV = skew(p.JV);
-  }
+  if (p.JU.defined()) aU = skew(p.JU);
+  if (p.JV.defined()) aV = skew(p.JV);
   if (aU.defined() || aV.defined()) {
     const Tensor F = inverse_gaps(S, scale, deg);
     const Tensor G = inverse_sums(S, scale, deg);

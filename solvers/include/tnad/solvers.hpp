@@ -5,6 +5,8 @@
 #include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/group.hpp"
 #include "tnad/solvers/h5.hpp"
+#include "tnad/solvers/hamiltonian.hpp"
+#include "tnad/solvers/ipeps.hpp"
 #include "tnad/solvers/ising.hpp"
 #include "tnad/solvers/ising_thermo.hpp"
 #include "tnad/solvers/job.hpp"

@@ -42,8 +42,12 @@ optim::Objective OptimizationJob::objective() {
 
 std::optional<StepRecord> OptimizationJob::start() {
   opt_->start(objective(), initial_point());
+  return start_record();
+}
+
+StepRecord OptimizationJob::start_record() {
   StepRecord r;
-  r.add("objective", opt_->value());
+  r.add(objective_name(), opt_->value());
   r.add("grad_norm", opt_->grad_norm());
   r.add("step_norm", 0.0);
   r.add("evaluations", 1.0);
@@ -52,9 +56,18 @@ std::optional<StepRecord> OptimizationJob::start() {
 }
 
 StepRecord OptimizationJob::step() {
+  if (opt_->should_stop(stop_) != optim::StopReason::none && has_next_stage()) {
+    const int64_t first = steps() + 1, before = evaluations();
+    ++stage_;
+    enter_next_stage();
+    opt_->start(objective(), initial_point());
+    first_step_ = first;
+    evaluations_before_ = before;
+    return start_record();
+  }
   optim::StepInfo info = opt_->step(objective());
   StepRecord r;
-  r.add("objective", info.value);
+  r.add(objective_name(), info.value);
   r.add("grad_norm", info.grad_norm);
   r.add("step_norm", info.step_norm);
   r.add("evaluations", double(info.evaluations));
@@ -62,18 +75,34 @@ StepRecord OptimizationJob::step() {
   return r;
 }
 
-std::string OptimizationJob::stop_reason() const {
+std::string OptimizationJob::stage_stop_reason() const {
   optim::StopReason r = opt_->should_stop(stop_);
   return r == optim::StopReason::none ? "" : optim::to_string(r);
 }
 
+std::string OptimizationJob::stop_reason() const {
+  std::string r = stage_stop_reason();
+  return !r.empty() && has_next_stage() ? std::string() : r;
+}
+
 void OptimizationJob::save_state(Group& state) const {
+  if (stage_ > 0) {  // (single-stage files stay as they were)
+    state.set("stage", int64_t(stage_));
+    state.set("stage_first_step", first_step_);
+    state.set("stage_evaluations_before", evaluations_before_);
+  }
   opt_->save(state.group("optimizer"));
   Group& j = state.group("job");
   save_extra(j);
 }
 
 void OptimizationJob::load_state(const Group& state) {
+  const bool staged = state.has_attr("stage");
+  stage_ = staged ? int(state.attr_int("stage")) : 0;
+  first_step_ = staged ? state.attr_int("stage_first_step") : 0;
+  evaluations_before_ = staged ? state.attr_int("stage_evaluations_before") : 0;
+  if (stage_ < 0 || first_step_ < 0 || evaluations_before_ < 0)
+    throw_error(state.path(), ": invalid stage attributes (stage ", stage_, ", first step ", first_step_, ")");
   opt_->load(state.group("optimizer"));
   if (state.has_group("job")) load_extra(state.group("job"));
 }
@@ -83,8 +112,8 @@ void OptimizationJob::write_results(Group& r) const {
   r.set("stop_reason", reason.empty() ? std::string("running") : reason);
   r.put("objective", Dataset::scalar(opt_->value()));
   r.put("grad_norm", Dataset::scalar(opt_->grad_norm()));
-  r.put("steps", Dataset::scalar(opt_->steps()));
-  r.put("evaluations", Dataset::scalar(opt_->evaluations()));
+  r.put("steps", Dataset::scalar(steps()));
+  r.put("evaluations", Dataset::scalar(evaluations()));
   r.put("converged", Dataset::scalar(int64_t(reason == "grad_tol" || reason == "energy_tol")));
   r.put("x", Dataset::of(opt_->x()));
   add_results(r);

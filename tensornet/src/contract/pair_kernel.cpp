@@ -8,7 +8,9 @@
 // the batch loop adds their offsets. Fused orders must agree between the tensors sharing a
 // group (K in A and B, M in A and C, N in B and C). We pick the cheapest set of tensors to
 // permute (by element count) that makes all three readable; C being "permuted" means GEMM
-// writes a temporary that is then permuted into the requested order.
+// writes a temporary that is then permuted into the requested order. Where that copies a
+// large tensor, looping over one label may avoid it; the two are compared by the modelled
+// time of their copies and GEMMs (choose_layout, pair_cost.hpp).
 #include <cblas.h>
 #include <omp.h>
 
@@ -17,6 +19,7 @@
 #include <climits>
 
 #include "contract/kernels.hpp"
+#include "contract/pair_cost.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/ad/nd.hpp"
 
@@ -192,66 +195,69 @@ std::vector<int> in_order_of(const std::vector<int>& labels, const std::vector<i
 bool has_label(const std::vector<int>& v, int l) { return std::find(v.begin(), v.end(), l) != v.end(); }
 
 struct Layout {
-  int mask = 7;      // permute: bit 0 A, bit 1 B, bit 2 C (GEMM writes a temporary)
-  int loop = -1;     // a free or summed label iterated over like a batch label; -1: none
-  int64_t cost = 0;  // elements copied, plus kLoopCallCost per extra GEMM call
+  int mask = 7;        // permute: bit 0 A, bit 1 B, bit 2 C (GEMM writes a temporary)
+  int loop = -1;       // a free or summed label iterated over like a batch label; -1: none
+  int64_t copied = 0;  // elements copied by the permutations
+  double cost = 0;     // modelled seconds of one core (pair_cost.hpp)
 };
-
-// A GEMM call costs about as much as copying this many elements (a few microseconds).
-constexpr int64_t kLoopCallCost = 4096;
-// Looped GEMMs must stay real GEMMs: at least 32^3 multiply-adds each.
-constexpr double kMinLoopWork = 32768.0;
 
 // The cheapest set of tensors to permute for this grouping (mask 7 is always feasible).
 Layout cheapest_mask(const View& va, const View& vb, const View& vc, const std::vector<int8_t>& group) {
   const Readable ra = readable(va, group, kM, kK), rb = readable(vb, group, kK, kN),
                  rc = readable(vc, group, kM, kN);
   Layout best;
-  best.cost = va.numel + vb.numel + vc.numel + 1;
+  best.copied = va.numel + vb.numel + vc.numel + 1;
   for (int mask = 0; mask < 8; ++mask) {
     const bool pa = mask & 1, pb = mask & 2, pc = mask & 4;
     if ((!pa && !ra.ok) || (!pb && !rb.ok) || (!pc && !rc.ok)) continue;
     if (!pa && !pc && ra.x.order != rc.x.order) continue;  // M
     if (!pa && !pb && ra.y.order != rb.x.order) continue;  // K
     if (!pb && !pc && rb.y.order != rc.y.order) continue;  // N
-    const int64_t cost = (pa ? va.numel : 0) + (pb ? vb.numel : 0) + (pc ? vc.numel : 0);
-    if (cost < best.cost) best = {mask, -1, cost};
+    const int64_t copied = (pa ? va.numel : 0) + (pb ? vb.numel : 0) + (pc ? vc.numel : 0);
+    if (copied < best.copied) best = {mask, -1, copied, 0.0};
   }
   return best;
 }
 
-// The layout plan. A large tensor whose free (or summed) labels are split by a label of the
-// other group cannot be read as a matrix; instead of copying it, one label l can be looped
-// over like a batch label (stride 0 in the operand without it; a summed l adds its iterations
-// into C), which leaves the rest readable or the copies on the small operands. TRG's
-// half-plaquettes are the case: T_badc needs NW_bawy = sum_x F_wxa F_xyb, whose free labels
-// (a w | y b) interleave; looping over b writes each b-slice of NW straight from one GEMM
-// with the chi^3 factors permuted instead of the chi^4 result (and the same for the VJPs).
+// The layout plan, priced by pair_cost.hpp: the permutations' copies plus the GEMM calls,
+// each GEMM by its shape. A large tensor whose free (or summed) labels are split by a label
+// of the other group cannot be read as a matrix; instead of copying it, one label l can be
+// looped over like a batch label (stride 0 in the operand without it; a summed l adds its
+// iterations into C), which leaves the rest readable or the copies on the small operands —
+// at the price of dim(l) GEMMs each dim(l) times thinner. TRG's half-plaquettes gain:
+// NW_bawy = sum_x F_xwa F_xyb (free labels a w | y b interleave) loops over b and writes each
+// b-slice of NW straight from a 1024 x 32 x 32 GEMM, with the chi^3 factors permuted
+// instead of the chi^4 result. 'abcd,bcef->adef' at d = 24 does not: looping over a would
+// spare one d^4 copy but run 24 GEMMs of 24 x 576 x 576, whose operand B is re-packed for
+// each 24 rows (~2.5x the time of one permute + one 576^3 GEMM).
 Layout choose_layout(const View& va, const View& vb, const View& vc, const std::vector<int8_t>& group,
                      const std::vector<int64_t>& dim_of) {
-  Layout best = cheapest_mask(va, vb, vc, group);
-  if (best.cost == 0) return best;
-  double work = 1.0;  // multiply-adds of the whole contraction, batch included
+  auto extent = [&](const std::vector<int8_t>& grp, Group g) {
+    int64_t e = 1;
+    for (std::size_t l = 0; l < grp.size(); ++l)
+      if (grp[l] == g) e *= dim_of[l];
+    return e;
+  };
+  auto price = [&](Layout lay, const std::vector<int8_t>& grp) {
+    lay.cost = permute_cost(lay.copied) +
+               double(extent(grp, kBatch)) * gemm_cost(extent(grp, kM), extent(grp, kN), extent(grp, kK));
+    return lay;
+  };
+  Layout best = price(cheapest_mask(va, vb, vc, group), group);
+  if (best.copied == 0) return best;
   std::vector<int> count(4, 0);
   for (std::size_t l = 0; l < group.size(); ++l)
-    if (group[l] != kNone) {
-      work *= double(dim_of[l]);
-      ++count[std::size_t(group[l])];
-    }
-  double batch = 1.0;
-  for (std::size_t l = 0; l < group.size(); ++l)
-    if (group[l] == kBatch) batch *= double(dim_of[l]);
+    if (group[l] != kNone) ++count[std::size_t(group[l])];
   for (std::size_t l = 0; l < group.size(); ++l) {
     const int8_t g = group[l];
     if (g != kM && g != kN && g != kK) continue;
     if (count[std::size_t(g)] < 2) continue;  // the group would vanish: no GEMM left
-    if (work / batch / double(dim_of[l]) < kMinLoopWork) continue;
     if (g == kK && vc.numel > (int64_t(1) << 20)) continue;  // per-thread copies of C
     std::vector<int8_t> looped = group;
     looped[l] = kBatch;
-    Layout c = cheapest_mask(va, vb, vc, looped);
+    Layout c = price(cheapest_mask(va, vb, vc, looped), looped);
     c.loop = int(l);
-    c.cost += kLoopCallCost * dim_of[l] + (g == kK ? vc.numel : 0);
+    if (g == kK) c.cost += permute_cost(vc.numel);  // zeroing and adding the copies of C
     if (c.cost < best.cost) best = c;
   }
   return best;

@@ -1,4 +1,4 @@
-// Hostile inputs, one test per class of the [hardening] issue:
+// Hostile inputs, one test per class:
 //   - outputs: no command replaces an existing file without --overwrite, a file it reads,
 //     or anything but a regular file; temporaries never follow a planted link;
 //   - trust: a run file with results but no state is never overwritten by --resume; a task

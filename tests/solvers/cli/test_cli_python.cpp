@@ -69,3 +69,51 @@ TEST(CliPython, PlotScriptWritesPngs) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_HAS(r.err, "plot.py: ");
 }
+
+// The figure's output policy (scripts/figure_output.py): an earlier figure is replaced, any
+// other file only with --overwrite, never an input or something that is not a regular file.
+TEST(CliPython, PlotScriptsKeepWhatIsNotAFigure) {
+  TempDir tmp;
+  const std::string cfg = source_dir() + "/data/configs/minimize-rosenbrock.toml";
+  ASSERT_EQ(run_tnad({"run", cfg, "-o", tmp / "run.h5", "-q"}).exit_code, 0);
+  Spawn headless;
+  headless.env = {"MPLBACKEND=Agg", "MPLCONFIGDIR=" + tmp.path()};
+  headless.unset = {"DISPLAY"};
+  const std::string plot = source_dir() + "/scripts/plot.py";
+  const std::string run_bytes = slurp(tmp / "run.h5");
+
+  // a result file (here a copy of the run) at -o is kept without --overwrite
+  write_file(tmp / "other.h5", run_bytes);
+  Result r = run({python(), plot, tmp / "run.h5", "-o", tmp / "other.h5"}, headless);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "--overwrite");
+  EXPECT_EQ(slurp(tmp / "other.h5"), run_bytes);
+  // never the plot's own input, even with --overwrite
+  r = run({python(), plot, tmp / "run.h5", "-o", tmp / "run.h5", "--overwrite"}, headless);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "input");
+  EXPECT_EQ(slurp(tmp / "run.h5"), run_bytes);
+  // not a regular file, even with --overwrite; an empty name is an error, not the default
+  r = run({python(), plot, tmp / "run.h5", "-o", tmp.path(), "--overwrite"}, headless);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "directory");
+  r = run({python(), plot, tmp / "run.h5", "-o", ""}, headless);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_HAS(r.err, "empty");
+  // an earlier figure is replaced; --overwrite replaces the kept file
+  write_file(tmp / "fig.png", "\x89PNG\r\n\x1a\nold figure");
+  r = run({python(), plot, tmp / "run.h5", "-o", tmp / "fig.png"}, headless);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(is_png(tmp / "fig.png"));
+  EXPECT_GT(slurp(tmp / "fig.png").size(), 1000u);
+  r = run({python(), plot, tmp / "run.h5", "-o", tmp / "other.h5", "--overwrite"}, headless);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(is_png(tmp / "other.h5"));
+  // plot_ising.py and plot_ipeps.py follow the same policy
+  for (const char* script : {"/scripts/plot_ising.py", "/scripts/plot_ipeps.py"}) {
+    r = run({python(), source_dir() + script, tmp / "run.h5", "-o", tmp / "run.h5"}, headless);
+    EXPECT_NE(r.exit_code, 0) << script;
+    EXPECT_HAS(r.err, "input");
+    EXPECT_EQ(slurp(tmp / "run.h5"), run_bytes) << script;
+  }
+}

@@ -4,6 +4,7 @@
 // the kernel counters show which plan ran.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 
 #include "contract/kernels.hpp"  // tensornet/src: the kernel counters (internal)
@@ -54,11 +55,18 @@ TEST_P(PairLoop, MatchesNaiveLoopsAndAvoidsTheLargeCopy) {
 
 // The TRG half-plaquettes and every VJP of them (NW_bawy = F3_wxa F2_xyb; its cotangent
 // contractions F3bar_wxa = NWbar_bawy F2_xyb, F2bar_xyb = NWbar_bawy F3_wxa), the south-east
-// half, and layouts that need no loop (a plain GEMM, a readable batch).
+// half, and layouts that need no loop (a plain GEMM, a readable batch). Layouts where the
+// loop would save a copy but run thin GEMMs far below peak (pair_cost.hpp) must copy:
+// 'abcd,bcef->adef' (a loop over a at d = 24: 24 GEMMs of 24 x 576 x 576, ~2.8x slower
+// than one permute + one 576^3 GEMM) and the CTMRG step 'aqsy,pqrs->apry' (a loop over a at
+// chi 32, D^2 16: 32 GEMMs of 32 x 256 x 256, ~2x slower on one thread), with their VJPs.
+// Values are checked at sizes the naive loops finish quickly (d = 16; chi 16, D^2 8: the
+// model makes the same choice there), the choice itself at the benchmarked sizes below.
 const std::vector<Case> kCases = {
     {"wxa,xyb->bawy", true},  {"bawy,xyb->wxa", true},  {"bawy,wxa->xyb", true},
     {"yzc,zwd->wycd", true},  {"wycd,zwd->yzc", true},  {"wycd,yzc->zwd", true},
     {"abcd,cdef->abef", false, 10}, {"bij,bjk->bik", false},
+    {"abcd,bcef->adef", false, 16}, {"adef,bcef->abcd", false, 16}, {"abcd,adef->bcef", false, 16},
 };
 
 INSTANTIATE_TEST_SUITE_P(Specs, PairLoop, ::testing::ValuesIn(kCases),
@@ -68,6 +76,42 @@ INSTANTIATE_TEST_SUITE_P(Specs, PairLoop, ::testing::ValuesIn(kCases),
                              n += (c == ',') ? '_' : (c == '-' ? 'T' : (c == '>' ? 'o' : c));
                            return n;
                          });
+
+// Runs `spec` on random operands with extent(c) per index; returns whether the kernel looped.
+bool loops_at(const std::string& spec, const std::function<int64_t(char)>& extent, bool check_values) {
+  std::mt19937_64 rng(3);
+  const std::vector<NDArray> ops =
+      testref::random_operands(spec, rng, [&](char c, std::size_t) { return extent(c); });
+  std::vector<Tensor> ts(ops.begin(), ops.end());
+  tn::reset_pair_kernel_stats();
+  const NDArray got = einsum(spec, ts).value();
+  const bool looped = tn::pair_kernel_stats().looped != 0;
+  if (check_values) EXPECT_LT(testref::rel_diff(got, testref::naive_einsum(spec, ops)), 1e-12) << spec;
+  return looped;
+}
+
+// bench_tn_einsum's 'abcd,bcef->adef' at d = 24 and its VJPs: one permute + one GEMM.
+TEST(PairLoop, Einsum4AtBenchmarkSizeCopiesRatherThanLoopingThinGemms) {
+  for (const std::string spec : {"abcd,bcef->adef", "adef,bcef->abcd", "abcd,adef->bcef"})
+    EXPECT_FALSE(loops_at(spec, [](char) { return 24; }, false)) << spec;
+}
+
+// TRG's half-plaquettes and their VJPs at chi = 32 (bench_tn_einsum's BM_trg_*, the chi of
+// the headline TRG runs) keep looping.
+TEST(PairLoop, TrgHalfPlaquettesAtChi32Loop) {
+  for (const std::string spec : {"xwa,xyb->bawy", "bawy,xyb->xwa", "bawy,xwa->xyb", "yzc,zwd->wycd"})
+    EXPECT_TRUE(loops_at(spec, [](char) { return 32; }, false)) << spec;
+}
+
+// The CTMRG network's largest step, aqsy,pqrs->apry with a, y = chi and p, q, r, s = D^2
+// (bench_tn_einsum's BM_ctmrg_* at chi 32, D^2 16), and its two VJPs: one GEMM after
+// permutations. Values against naive loops at chi 16, D^2 8.
+TEST(PairLoop, CtmrgStepCopiesRatherThanLoopingThinGemms) {
+  for (const std::string spec : {"aqsy,pqrs->apry", "apry,pqrs->aqsy", "aqsy,apry->pqrs"}) {
+    EXPECT_FALSE(loops_at(spec, [](char c) -> int64_t { return (c == 'a' || c == 'y') ? 32 : 16; }, false)) << spec;
+    EXPECT_FALSE(loops_at(spec, [](char c) -> int64_t { return (c == 'a' || c == 'y') ? 16 : 8; }, true)) << spec;
+  }
+}
 
 // A summed loop with a batch label and a result that must be permuted, and a free loop
 // next to a batch label: the loop composes with the batch offsets.

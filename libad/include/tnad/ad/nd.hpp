@@ -39,6 +39,9 @@ NDArray rdiv(double s, const NDArray& a);  // s / a
 NDArray pow(const NDArray& a, double p);
 NDArray clamp(const NDArray& a, double lo, double hi);
 NDArray axpby(double alpha, const NDArray& x, double beta, const NDArray& y);  // same shapes
+// g (1 - y^2), the tanh VJP from its output y, in one pass (same shapes); the same bits as
+// mul(g, rsub(1, mul(y, y))).
+NDArray tanh_backward(const NDArray& g, const NDArray& y);
 
 // ---- elementwise, unary
 NDArray neg(const NDArray& a);

@@ -13,6 +13,11 @@
 // [optimizer] and the stopping criteria, records objective / grad_norm per step and
 // checkpoints the optimizer state; a subclass only supplies the starting point and the
 // objective with its gradient (usually tnad tensors + tnad::grad, tensor_objective.hpp).
+// It may run in stages (e.g. growing iPEPS bond dimensions): when a stage's optimizer
+// stops and has_next_stage() is true, the next step() calls enter_next_stage() and restarts
+// the optimizer from initial_point() (any number of variables). That step's row is the
+// evaluation of the new starting point; the stopping criteria apply to each stage; steps()
+// and the evaluation count go on across stages.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -53,7 +58,7 @@ class OptimizationJob : public Job {
   std::optional<StepRecord> start() override;
   StepRecord step() override;
   std::string stop_reason() const override;
-  int64_t steps() const override { return opt_->steps(); }
+  int64_t steps() const override { return first_step_ + opt_->steps(); }
   // /state/optimizer (optim::Optimizer::save) + /state/job (save_extra)
   void save_state(Group& state) const override;
   void load_state(const Group& state) override;
@@ -62,20 +67,33 @@ class OptimizationJob : public Job {
 
   optim::Optimizer& optimizer() { return *opt_; }
   const optim::Optimizer& optimizer() const { return *opt_; }
+  int stage() const { return stage_; }                      // 0 for the first stage
+  int64_t evaluations() const { return evaluations_before_ + opt_->evaluations(); }  // all stages
+  // Why the current stage's optimizer stops ("" while it runs).
+  std::string stage_stop_reason() const;
 
  protected:
   virtual optim::Vector initial_point() = 0;
   virtual double evaluate(const optim::Vector& x, optim::Vector& grad) = 0;
+  // The name of the objective's /history column and progress field ("energy", say).
+  virtual std::string objective_name() const { return "objective"; }
   virtual void add_results(Group& /*results*/) const {}
   virtual void add_record(StepRecord& /*record*/) const {}
   virtual void save_extra(Group& /*job_state*/) const {}
   virtual void load_extra(const Group& /*job_state*/) {}
+  // Stages: whether another stage follows the current one, and the switch to it (called
+  // before initial_point() is asked for the new stage's start; stage() is already new).
+  virtual bool has_next_stage() const { return false; }
+  virtual void enter_next_stage() {}
 
  private:
   optim::Objective objective();
+  StepRecord start_record();
   std::unique_ptr<optim::Optimizer> opt_;
   optim::StopCriteria stop_;
-  int last_evaluations_ = 0;
+  int stage_ = 0;
+  int64_t first_step_ = 0;          // global step number of the current stage's start
+  int64_t evaluations_before_ = 0;  // objective evaluations of the finished stages
 };
 
 // [optimizer] section -> optimizer settings and stopping criteria.

@@ -12,7 +12,8 @@
 // subscripts and shapes). Each operand is first reduced by itself (traces, indices no other
 // operand and not the output has); then each pairwise step is one batched dgemm, with
 // operands permuted only when GEMM strides and transpose flags cannot absorb the layout —
-// or, where that would copy a large tensor, a loop of GEMMs over one of its labels.
+// or, where that would copy a large tensor and the GEMMs stay efficient, a loop of GEMMs
+// over one of its labels (chosen by a cost model of the shapes, never by timing).
 //
 // Derivatives: the adjoint of C = sum A B is dA = sum dC B, again a contraction
 // (docs/adjoints.md, "Contractions"); the recorded graph holds one node per pairwise step, so the

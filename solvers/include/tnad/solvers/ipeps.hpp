@@ -1,0 +1,118 @@
+// Variational iPEPS ground states: the energy per site of a one-site, C4v-symmetric real
+// iPEPS of a lattice Hamiltonian (hamiltonian.hpp), differentiable in the tensor through the
+// unrolled C4v CTMRG (tnad/tensornet/ctmrg.hpp), and the observables of a converged state.
+// Liao, Liu, Wang, Xiang, "Differentiable Programming Tensor Networks", PRX 9, 031041 (2019),
+// Sec. V: A -> c4v_symmetrize(A) / |.|, CTMRG environment, E = 2 Tr(rho_2x1 h) (+ the
+// diagonal bonds 2 Tr(rho_diag h_nnn) from the 2x2 plaquette), gradient by AD, L-BFGS.
+//
+// Cost of one energy + gradient: the CTMRG iterations (chi^3 D^4 + chi^2 D^8 + (chi D^2)^3
+// each), about twice that for the backward; memory: every iteration's tape unless
+// CtmrgOptions::checkpoint.
+// Traps: (1) the gradient is that of the unrolled iterations: a CTMRG stopped before its
+// environment converged gives the gradient of a different function (tighten tol / raise
+// max_iter rather than trusting a small |grad|); (2) a warm start from an environment of a
+// previous tensor must be detached (C4vEnv::detach), and makes the energy depend on the
+// history of evaluations (the run job saves that environment with its checkpoint); (3) an
+// energy below the exact ground state energy (e.g. QMC's -0.6694421 for the Heisenberg model)
+// is a bug, not a better state: the iPEPS energy of a converged environment is variational.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tnad/solvers/hamiltonian.hpp"
+#include "tnad/tensornet/ctmrg.hpp"
+
+namespace tnad {
+
+// A (d, D, D, D, D), any real tensor -> the C4v-symmetric tensor of unit Frobenius norm that
+// the energy is a function of. Differentiable.
+Tensor c4v_peps_state(const Tensor& A);
+
+struct C4vEnergy {
+  Tensor energy;  // 0-d, energy per site
+  Tensor state;   // c4v_peps_state(A)
+  C4vCtmrg ctm;   // its environment and the CTMRG report
+};
+
+// The energy per site of the iPEPS of A. init: a warm-start environment (detached; its in-leg
+// must be D^2), or null for c4v_initial_env. Recorded when A requires grad.
+// A model with diagonal bonds (j1j2) evaluates them on the 2x2 plaquette RDM.
+C4vEnergy c4v_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                     const C4vEnv* init = nullptr);
+// The same from a state and its environment (no CTMRG).
+Tensor c4v_energy_of(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H);
+
+// Observables of a state and its environment (values, not recorded).
+struct GroundStateObservables {
+  double energy = 0;        // per site
+  double mx = 0, mz = 0;    // <S^x>, <S^z> (Pauli models: <sigma^x>, <sigma^z>) in the rotated frame
+  double magnetization = 0; // sqrt(mx^2 + mz^2) (<S^y> = 0 for a real state); staggered if rotated
+  std::vector<double> transfer_spectrum;  // |lambda_i / lambda_0| of the edge transfer matrix, descending
+                                          // (single-site: the horizontal one, T_t over T_b)
+  double correlation_length = 0;          // -1 / ln |lambda_1 / lambda_0| (inf if degenerate; NaN if the
+                                          // eigensolver did not converge); single-site: the longer direction
+  double correlation_length_vertical = 0; // single-site: from T_l over T_r (c4v: the same as above)
+};
+// n_transfer: how many transfer-matrix eigenvalues to report (0: skip the spectrum and xi).
+GroundStateObservables c4v_observables(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H,
+                                       int n_transfer = 4);
+
+// Edge transfer matrix of one column of the environment, E_{(a c),(b e)} = sum_s T_{a s b} T_{c s e}
+// (chi^2 x chi^2; the overlap of the upper and lower boundary MPS, Orus & Vidal, PRB 80, 094403
+// (2009), Sec. IV B): the k largest |eigenvalues| divided by the largest, descending. The
+// correlation length along a lattice axis is xi = -1 / ln(|lambda_1| / |lambda_0|).
+// E is never formed: v -> E v costs 2 chi^3 D^2, and the leading k come from Lanczos (C4v: E is
+// symmetric as T_{a s b} = T_{b s a}) or Arnoldi (single site) of tnad/linalg/krylov.hpp, from a
+// fixed random start (a dense eigensolver below 64 rows). An unconverged Krylov run gives NaN
+// for lambda_1, ... (never a wrong number).
+// Trap: the boundary's xi converges from below in chi (finite entanglement), slowly near a
+// critical point; compare chi's before trusting it.
+std::vector<double> c4v_transfer_spectrum(const C4vEnv& env, int64_t k);
+// Single-site environments: horizontal (T_t over T_b) and vertical (T_l over T_r) columns.
+std::vector<double> transfer_spectrum_horizontal(const CtmEnv& env, int64_t k);
+std::vector<double> transfer_spectrum_vertical(const CtmEnv& env, int64_t k);
+double correlation_length(const std::vector<double>& spectrum);
+
+// The energy per site that no state can go below: every bond at the lowest eigenvalue of its
+// term (Anderson's bound, Phys. Rev. 83, 1260 (1951)), 2 min eig(h_nn) + 2 min eig(h_nnn).
+double bond_energy_lower_bound(const LatticeHamiltonian& H);
+// The 2D spin-1/2 Heisenberg antiferromagnet's ground-state energy per site for J = 1, quantum
+// Monte Carlo (Sandvik & Evertz, PRB 82, 024407 (2010)): -0.6694421(4). A variational iPEPS
+// energy below it means an unconverged environment or a bug.
+inline constexpr double kHeisenbergQmcEnergy = -0.6694421;
+
+// ---- one site without point-group symmetry (directional CTMRG, ctmrg.hpp)
+// The state is A / |A| (no symmetrization): with the sublattice rotation this is the
+// "single-site" ansatz of Corboz-style iPEPS, which may break the lattice rotations.
+//   E = Tr(rho_2x1 h) + Tr(rho_1x2 h) + Tr(rho_diag h_nnn) + Tr(rho_antidiag h_nnn)
+// (the rotation acts on the right / lower site of a bond; that is the same Hamiltonian as
+// on the left / upper one for every model here with U x U symmetry: Heisenberg, XXZ, J1-J2).
+// Cost: four moves per CTMRG iteration, each about two C4v steps.
+Tensor single_site_peps_state(const Tensor& A);
+
+struct SiteEnergy {
+  Tensor energy;
+  Tensor state;  // single_site_peps_state(A)
+  Ctmrg ctm;
+};
+SiteEnergy single_site_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                              const CtmEnv* init = nullptr);
+Tensor single_site_energy_of(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H);
+// Energy, magnetizations, and (n_transfer > 0) the transfer spectra of both directions.
+GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H,
+                                               int n_transfer = 4);
+
+// ---- starting tensors (d, D, D, D, D)
+// Uniform entries in [0, 1) from the seed (a symmetrized normal tensor has exactly degenerate
+// CTMRG spectra, peps.hpp).
+Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed);
+// The product state |phi> on every site (phi: d amplitudes) in the D = 1 corner, plus noise:
+// uniform entries in [-noise, noise) everywhere. With the sublattice rotation, phi = |m = S> is
+// the Neel state.
+Tensor product_peps_tensor(const std::vector<double>& phi, int64_t D, double noise, uint64_t seed);
+// A (d, D0, D0, D0, D0) embedded in the D0 corner of (d, D, D, D, D), D >= D0: the same state,
+// plus uniform noise in [-noise, noise) times max |A| on the new entries only.
+Tensor embed_peps_tensor(const Tensor& A, int64_t D, double noise, uint64_t seed);
+
+}  // namespace tnad

@@ -1,0 +1,508 @@
+// Job "ipeps": the ground state of a square-lattice Hamiltonian (hamiltonian.hpp) as a
+// one-site iPEPS, by L-BFGS (or any [optimizer]) on the energy per site with the gradient by
+// AD through CTMRG (ipeps.hpp) — the second headline result of Liao, Liu, Wang, Xiang, PRX 9,
+// 031041 (2019), Sec. V. ansatz = "c4v": one C4v-symmetric tensor and the C4v CTMRG (their
+// setting); "single-site": one tensor without point-group symmetry, directional CTMRG.
+//
+// Stages: bond dimensions D_start, D_start + 1, ..., D, each started from the previous
+// stage's optimum embedded in the larger D with small noise; the [optimizer] stopping
+// criteria apply to each stage. Every step's /history row carries its stage's D and chi.
+// State: the optimizer (x = the raw tensor A, d D^4 numbers), the (symmetrized) tensor and
+// CTMRG environment of the accepted point (the warm start of the next evaluations, the
+// embedding of the next stage) and the summaries of the finished stages, so that a run
+// killed at any moment resumes bit for bit. The layout is in docs/files.md.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+
+#include "tnad/ad/autograd.hpp"
+#include "tnad/ad/error.hpp"
+#include "tnad/ad/ops.hpp"
+#include "tnad/ad/tensor.hpp"
+#include "tnad/solvers/h5.hpp"
+#include "tnad/solvers/ipeps.hpp"
+#include "tnad/solvers/registry.hpp"
+#include "tnad/tensornet/rdm.hpp"
+
+namespace tnad::runs {
+
+namespace {
+
+int64_t auto_chi(int64_t D) { return std::max(D * D, 10 * D); }
+
+// The model of [job] and the keys it reads (any other model key given is an error).
+LatticeHamiltonian build_model(const Params& p) {
+  const std::string& m = p.string("model");
+  const std::vector<std::string> all = {"J", "Jz", "Jxy", "J2", "h", "bond_matrix"};
+  std::vector<std::string> uses;
+  if (m == "heisenberg") uses = {"J"};
+  if (m == "xxz") uses = {"Jz", "Jxy"};
+  if (m == "j1j2") uses = {"J", "J2"};
+  if (m == "tfim") uses = {"h"};
+  if (m == "custom") uses = {"bond_matrix"};
+  for (const auto& k : all)
+    if (p.given(k) && std::find(uses.begin(), uses.end(), k) == uses.end())
+      p.fail(k, "does not apply to model = \"" + m + "\"");
+  // auto: antiferromagnetic (in-plane) couplings get the rotation
+  const std::string& rot = p.string("sublattice_rotation");
+  bool rotate = rot == "on";
+  if (rot == "auto") {
+    if (m == "heisenberg" || m == "j1j2") rotate = p.number("J") > 0;
+    if (m == "xxz") rotate = p.number("Jxy") > 0 || (p.number("Jxy") == 0 && p.number("Jz") > 0);
+  }
+  if (m == "tfim" && rotate) p.fail("sublattice_rotation", "the transverse-field Ising model takes no rotation");
+  if (m == "heisenberg") return heisenberg(p.number("J"), rotate);
+  if (m == "xxz") return xxz(p.number("Jz"), p.number("Jxy"), rotate);
+  if (m == "j1j2") return j1j2(p.number("J"), p.number("J2"), rotate);
+  if (m == "tfim") return transverse_field_ising(p.number("h"));
+  if (!p.given("bond_matrix")) p.fail("bond_matrix", "model = \"custom\" needs a bond matrix (d^4 numbers, row-major)");
+  try {
+    return custom_bond(p.floats("bond_matrix"), rotate, "the bond matrix");
+  } catch (const Error& e) {
+    p.fail("bond_matrix", e.what());
+  }
+}
+
+Tensor site_tensor(const optim::Vector& x, int64_t d, int64_t D) { return from({d, D, D, D, D}, x); }
+
+Dataset tensor_dataset(const Tensor& t) {
+  std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
+  return Dataset::of(t.value().to_vector(), shape);
+}
+
+Tensor tensor_of(const Group& g, const std::string& name) {
+  const Dataset& d = g.dataset(name);
+  Shape s;
+  for (int64_t e : d.shape) s.push_back(e);
+  return from(s, g.doubles(name));
+}
+
+class Ipeps final : public OptimizationJob {
+ public:
+  explicit Ipeps(const Config& c) : OptimizationJob(c) {
+    const Params& p = c.job;
+    H_ = build_model(p);
+    const int64_t D = p.integer("D");
+    const int64_t D0 = p.integer("D_start") == 0 ? D : p.integer("D_start");
+    if (D0 > D) p.fail("D_start", "is larger than D = " + std::to_string(D) + " (stages run D_start, ..., D)");
+    for (int64_t k = D0; k <= D; ++k) dims_.push_back(k);
+    chi_ = p.integer("chi");
+    if (chi_ > 0 && chi_ < D * D)
+      p.fail("chi", "is smaller than D^2 = " + std::to_string(D * D) +
+                        " (the environment could not hold one double-layer bond); raise it, or give 0 for max(D^2, 10 D)");
+    ctm_.tol = p.number("ctm_tol");
+    ctm_.max_iter = int(p.integer("ctm_max_iter"));
+    ctm_.checkpoint = p.boolean("checkpoint");
+    // the truncation policy of the CTMRG decompositions (max_rank stays -1: chi is the rank)
+    ctm_.truncation.rel_cutoff = p.number("rel_cutoff");
+    ctm_.truncation.keep_multiplets = p.boolean("keep_multiplets");
+    ctm_.truncation.multiplet_tol = p.number("multiplet_tol");
+    warm_start_ = p.boolean("warm_start");
+    c4v_ = p.string("ansatz") == "c4v";
+    init_ = p.string("init");
+    init_file_ = p.string("init_file");
+    if (init_ == "file" && init_file_.empty()) p.fail("init_file", "init = \"file\" needs the HDF5 file of an earlier run");
+    if (init_ != "file" && !init_file_.empty()) p.fail("init_file", "is only read with init = \"file\"");
+    std::error_code ec;
+    if (init_ == "file" && !std::filesystem::exists(init_file_, ec)) {
+      // Only a fresh start reads it (a resumed run has its state): the error waits for that.
+      try {
+        p.fail("init_file", "no such file");
+      } catch (const Error& e) {
+        init_error_ = e.what();
+      }
+    } else if (init_ == "file") {
+      try {
+        start_tensor_ = read_start_tensor(init_file_);
+      } catch (const Error& e) {
+        p.fail("init_file", e.what());
+      }
+      if (start_tensor_.size(0) != H_.d)
+        p.fail("init_file", "holds a tensor of physical dimension " + std::to_string(start_tensor_.size(0)) +
+                                ", the model has d = " + std::to_string(H_.d));
+      if (start_tensor_.size(1) > dims_[0])
+        p.fail("init_file", "holds bond dimension " + std::to_string(start_tensor_.size(1)) +
+                                ", larger than the first stage's D = " + std::to_string(dims_[0]));
+    }
+    seed_ = uint64_t(p.integer("seed"));
+    noise_ = p.number("noise");
+    set_energy_floor(p);
+  }
+
+  std::optional<StepRecord> start() override {
+    std::optional<StepRecord> r = OptimizationJob::start();
+    accept();
+    add_columns(*r);
+    check_floor();
+    return r;
+  }
+
+  StepRecord step() override {
+    StepRecord r = OptimizationJob::step();
+    accept();
+    add_columns(r);
+    check_floor();
+    return r;
+  }
+
+ protected:
+  std::string objective_name() const override { return "energy"; }
+
+  optim::Vector initial_point() override {
+    const int64_t D = dims_[std::size_t(stage())];
+    Tensor A;
+    if (stage() > 0) {
+      A = embed_peps_tensor(accepted_.state, D, noise_, seed_ + uint64_t(stage()));
+    } else if (init_ == "file") {
+      if (!init_error_.empty()) throw_error(init_error_);
+      A = embed_peps_tensor(start_tensor_, D, start_tensor_.size(1) < D ? noise_ : 0.0, seed_);
+    } else if (init_ == "neel") {
+      std::vector<double> up(std::size_t(H_.d), 0.0);
+      up[0] = 1.0;
+      A = product_peps_tensor(up, D, noise_, seed_);
+    } else {
+      A = random_peps_tensor(H_.d, D, seed_);
+    }
+    return A.value().to_vector();
+  }
+
+  double evaluate(const optim::Vector& x, optim::Vector& g) override {
+    const int64_t D = dims_[std::size_t(stage())];
+    Tensor A = site_tensor(x, H_.d, D);
+    A.requires_grad_(true);
+    const bool warm = warm_start_ && accepted_.state.defined() && accepted_.state.size(1) == D;
+    CtmrgOptions o = ctm_;
+    o.chi = chi(D);
+    Point p;
+    p.x = x;
+    Tensor energy;
+    if (c4v_) {
+      C4vEnergy e = c4v_energy(A, H_, o, warm ? &accepted_.c4v : nullptr);
+      energy = e.energy;
+      p.state = e.state.detach();
+      p.c4v = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    } else {
+      SiteEnergy e = single_site_energy(A, H_, o, warm ? &accepted_.site : nullptr);
+      energy = e.energy;
+      p.state = e.state.detach();
+      p.site = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    }
+    const double value = energy.item();
+    p.energy = value;
+    const std::vector<double> gv = grad(energy, A).value().to_vector();
+    std::copy(gv.begin(), gv.end(), g.begin());
+    trials_.push_back(std::move(p));
+    return value;
+  }
+
+  bool has_next_stage() const override { return std::size_t(stage()) + 1 < dims_.size(); }
+
+  void enter_next_stage() override {
+    // the stage that just ended (stage() already counts the new one)
+    const GroundStateObservables o = observe(accepted_, 4);
+    StageSummary s;
+    s.D = accepted_.state.size(1);
+    s.chi = chi(s.D);
+    s.energy = o.energy;
+    s.magnetization = o.magnetization;
+    s.correlation_length = o.correlation_length;
+    s.last_step = steps();
+    s.evaluations = evaluations();
+    s.stop_reason = stage_stop_reason();
+    stages_.push_back(s);
+  }
+
+  void save_extra(Group& g) const override {
+    g.put("state", tensor_dataset(accepted_.state));
+    put_env(g, accepted_);
+    g.set("ctm_iterations", int64_t(accepted_.info.iterations));
+    g.set("ctm_error", accepted_.info.error);
+    g.set("ctm_converged", int64_t(accepted_.info.converged));
+    g.set("truncation_error", accepted_.info.truncation_error);
+    g.set("energy", accepted_.energy);
+    g.set("lowest_energy", lowest_energy_);
+    write_stages(g.group("stages"));
+  }
+
+  void load_extra(const Group& g) override {
+    if (std::size_t(stage()) >= dims_.size())
+      throw_error(g.path(), ": stage ", stage(), " but this config has ", dims_.size(), " stages");
+    const int64_t D = dims_[std::size_t(stage())];
+    accepted_.state = tensor_of(g, "state");
+    get_env(g, accepted_);
+    if (accepted_.state.shape() != Shape{H_.d, D, D, D, D})
+      throw_error(g.path(), "/state has shape ", accepted_.state.shape(), ", stage ", stage(), " has d = ", H_.d,
+                  ", D = ", D);
+    accepted_.info.iterations = int(g.attr_int("ctm_iterations"));
+    accepted_.info.error = g.attr_double("ctm_error");
+    accepted_.info.converged = g.attr_int("ctm_converged") != 0;
+    accepted_.info.truncation_error = g.attr_double("truncation_error");
+    if (!g.has_attr("lowest_energy") || !g.has_attr("energy")) throw_error(g.path(), " has no attributes energy, lowest_energy (a checkpoint of an older tnad: start it afresh)");
+    lowest_energy_ = g.attr_double("lowest_energy");
+    accepted_.energy = g.attr_double("energy");
+    read_stages(g.group("stages"));
+    if (stages_.size() != std::size_t(stage()))
+      throw_error(g.path(), "/stages holds ", stages_.size(), " finished stages, the run is in stage ", stage());
+    if (int64_t(optimizer().x().size()) != accepted_.state.numel())
+      throw_error(g.path(), ": the optimizer holds ", optimizer().x().size(), " numbers, the stage's tensor ",
+                  accepted_.state.numel());
+  }
+
+  void add_results(Group& r) const override {
+    const GroundStateObservables o = observe(accepted_, 4);
+    const int64_t D = accepted_.state.size(1);
+    r.set("model", H_.model);
+    r.set("ansatz", c4v_ ? "c4v" : "single-site");
+    r.set("sublattice_rotation", int64_t(H_.sublattice_rotation));
+    r.put("D", Dataset::scalar(D));
+    r.put("chi", Dataset::scalar(chi(D)));
+    r.put("energy", Dataset::scalar(o.energy));
+    r.put("mx", Dataset::scalar(o.mx));
+    r.put("mz", Dataset::scalar(o.mz));
+    r.put("magnetization", Dataset::scalar(o.magnetization));
+    r.put("transfer_spectrum", Dataset::of(o.transfer_spectrum));
+    r.put("correlation_length", Dataset::scalar(o.correlation_length));
+    r.put("correlation_length_vertical", Dataset::scalar(o.correlation_length_vertical));
+    r.put("ctm_iterations", Dataset::scalar(int64_t(accepted_.info.iterations)));
+    r.put("ctm_error", Dataset::scalar(accepted_.info.error));
+    r.put("truncation_error", Dataset::scalar(accepted_.info.truncation_error));
+    r.put("ctm_converged", Dataset::scalar(int64_t(accepted_.info.converged)));
+    // the variational check: no energy of the run may lie below energy_floor
+    r.put("energy_floor", Dataset::scalar(floor_));
+    r.set("energy_floor_source", floor_source_);
+    r.put("lowest_energy", Dataset::scalar(lowest_energy_));
+    r.put("below_energy_floor", Dataset::scalar(int64_t(lowest_energy_ < floor_)));
+    r.put("A", tensor_dataset(accepted_.state));
+    put_env(r, accepted_);
+    // every stage, the current one last
+    std::vector<StageSummary> all = stages_;
+    StageSummary s;
+    s.D = D;
+    s.chi = chi(D);
+    s.energy = o.energy;
+    s.magnetization = o.magnetization;
+    s.correlation_length = o.correlation_length;
+    s.last_step = steps();
+    s.evaluations = evaluations();
+    s.stop_reason = stop_reason().empty() ? "running" : stage_stop_reason();
+    all.push_back(s);
+    Group& st = r.group("stages");
+    write_stages(st, all);
+  }
+
+ private:
+  struct Point {
+    optim::Vector x;
+    double energy = 0;
+    Tensor state;
+    C4vEnv c4v;   // ansatz c4v
+    CtmEnv site;  // ansatz single-site
+    CtmrgInfo info;
+  };
+  struct StageSummary {
+    int64_t D = 0, chi = 0, last_step = 0, evaluations = 0;
+    double energy = 0, magnetization = 0, correlation_length = 0;
+    std::string stop_reason;
+  };
+
+  int64_t chi(int64_t D) const { return chi_ > 0 ? chi_ : auto_chi(D); }
+
+  // The optimizer's current point among this step's evaluations becomes the accepted one
+  // (none matches when a step made no progress: the point stays).
+  void accept() {
+    const optim::Vector& x = optimizer().x();
+    for (auto it = trials_.rbegin(); it != trials_.rend(); ++it)
+      if (it->x == x) {
+        accepted_ = std::move(*it);
+        accepted_.x.clear();
+        break;
+      }
+    trials_.clear();
+  }
+
+  GroundStateObservables observe(const Point& p, int n_transfer) const {
+    return c4v_ ? c4v_observables(p.state, p.c4v, H_, n_transfer)
+                : single_site_observables(p.state, p.site, H_, n_transfer);
+  }
+
+  // The energy no run may go below: QMC's for the Heisenberg antiferromagnet (also as xxz
+  // with Jz = Jxy, j1j2 with J2 = 0), else Anderson's bound (every bond in its ground state).
+  void set_energy_floor(const Params& p) {
+    const std::string& m = p.string("model");
+    double J = 0;
+    if (m == "heisenberg") J = p.number("J");
+    if (m == "xxz" && p.number("Jz") == p.number("Jxy")) J = p.number("Jz");
+    if (m == "j1j2" && p.number("J2") == 0.0) J = p.number("J");
+    floor_ = bond_energy_lower_bound(H_);
+    floor_source_ = "bond-energy bound (every bond in its ground state, Anderson 1951)";
+    if (J > 0) {
+      floor_ = kHeisenbergQmcEnergy * J;
+      floor_source_ = "quantum Monte Carlo ground-state energy (Sandvik & Evertz 2010)";
+    }
+  }
+
+  // A variational energy below the floor is a bug or an unconverged environment: said loudly
+  // on stderr (also with -q) and kept in /results (below_energy_floor, lowest_energy).
+  void check_floor() {
+    lowest_energy_ = std::min(lowest_energy_, accepted_.energy);
+    if (!(accepted_.energy < floor_) || warned_) return;
+    warned_ = true;
+    std::fprintf(stderr,
+                 "tnad: WARNING: ipeps energy %.10g is below %.10g, the %s: a variational energy cannot be. "
+                 "The CTMRG environment is not converged (ctm_iterations %d, ctm_error %.3g; raise chi or ctm_max_iter, "
+                 "lower ctm_tol) or this is a bug. /results/below_energy_floor records it.\n",
+                 accepted_.energy, floor_, floor_source_.c_str(), accepted_.info.iterations, accepted_.info.error);
+  }
+
+  // The environment as datasets env_C, env_T (c4v) or env_C_tl ... env_T_l (single-site).
+  void put_env(Group& g, const Point& p) const {
+    if (c4v_) {
+      g.put("env_C", tensor_dataset(p.c4v.C));
+      g.put("env_T", tensor_dataset(p.c4v.T));
+      return;
+    }
+    const Tensor* t[8] = {&p.site.C_tl, &p.site.C_tr, &p.site.C_br, &p.site.C_bl,
+                          &p.site.T_t,  &p.site.T_r,  &p.site.T_b,  &p.site.T_l};
+    for (int i = 0; i < 8; ++i) g.put(std::string("env_") + kSiteEnvNames[i], tensor_dataset(*t[i]));
+  }
+  void get_env(const Group& g, Point& p) const {
+    if (c4v_) {
+      p.c4v = {tensor_of(g, "env_C"), tensor_of(g, "env_T")};
+      return;
+    }
+    Tensor* t[8] = {&p.site.C_tl, &p.site.C_tr, &p.site.C_br, &p.site.C_bl,
+                    &p.site.T_t,  &p.site.T_r,  &p.site.T_b,  &p.site.T_l};
+    for (int i = 0; i < 8; ++i) *t[i] = tensor_of(g, std::string("env_") + kSiteEnvNames[i]);
+  }
+  static constexpr const char* kSiteEnvNames[8] = {"C_tl", "C_tr", "C_br", "C_bl", "T_t", "T_r", "T_b", "T_l"};
+
+  void add_columns(StepRecord& r) const {
+    const GroundStateObservables o = observe(accepted_, 0);
+    const double mx = o.mx, mz = o.mz;
+    const int64_t D = accepted_.state.size(1);
+    // energy, grad_norm, ctm_iterations first: the progress line shows three values
+    r.values.insert(r.values.begin() + 2, {"ctm_iterations", double(accepted_.info.iterations)});
+    r.add("D", double(D));
+    r.add("chi", double(chi(D)));
+    r.add("ctm_error", accepted_.info.error);
+    r.add("truncation_error", accepted_.info.truncation_error);
+    r.add("magnetization", std::sqrt(mx * mx + mz * mz));
+  }
+
+  void write_stages(Group& g) const { write_stages(g, stages_); }
+  static void write_stages(Group& g, const std::vector<StageSummary>& v) {
+    std::vector<int64_t> D, chi, last, evals;
+    std::vector<double> e, m, xi;
+    std::vector<std::string> why;
+    for (const auto& s : v) {
+      D.push_back(s.D);
+      chi.push_back(s.chi);
+      last.push_back(s.last_step);
+      evals.push_back(s.evaluations);
+      e.push_back(s.energy);
+      m.push_back(s.magnetization);
+      xi.push_back(s.correlation_length);
+      why.push_back(s.stop_reason);
+    }
+    g.put("D", Dataset::of(D));
+    g.put("chi", Dataset::of(chi));
+    g.put("last_step", Dataset::of(last));
+    g.put("evaluations", Dataset::of(evals));
+    g.put("energy", Dataset::of(e));
+    g.put("magnetization", Dataset::of(m));
+    g.put("correlation_length", Dataset::of(xi));
+    g.put("stop_reason", Dataset::of(why));
+  }
+
+  void read_stages(const Group& g) {
+    stages_.clear();
+    const auto& D = g.dataset("D").ints(g.path() + "/D");
+    const auto& chi = g.dataset("chi").ints(g.path() + "/chi");
+    const auto& last = g.dataset("last_step").ints(g.path() + "/last_step");
+    const auto& evals = g.dataset("evaluations").ints(g.path() + "/evaluations");
+    const auto e = g.doubles("energy"), m = g.doubles("magnetization"), xi = g.doubles("correlation_length");
+    const auto& why = g.dataset("stop_reason").strings(g.path() + "/stop_reason");
+    const std::size_t n = D.size();
+    if (chi.size() != n || last.size() != n || evals.size() != n || e.size() != n || m.size() != n ||
+        xi.size() != n || why.size() != n)
+      throw_error(g.path(), ": the stage datasets differ in length");
+    for (std::size_t i = 0; i < n; ++i) stages_.push_back({D[i], chi[i], last[i], evals[i], e[i], m[i], xi[i], why[i]});
+  }
+
+  // An earlier run's tensor: /results/A of a finished run, else its checkpoint /state/job/state.
+  static Tensor read_start_tensor(const std::string& path) {
+    Group f = read_h5(path);
+    if (f.has_group("results") && f.group("results").has_dataset("A")) return tensor_of(f.group("results"), "A");
+    if (f.has_group("state") && f.group("state").has_group("job") && f.group("state").group("job").has_dataset("state"))
+      return tensor_of(f.group("state").group("job"), "state");
+    throw_error(path, ": holds no iPEPS tensor (/results/A or /state/job/state of an ipeps run)");
+  }
+
+  LatticeHamiltonian H_;
+  std::vector<int64_t> dims_;
+  int64_t chi_ = 0;
+  CtmrgOptions ctm_;
+  bool warm_start_ = false;
+  bool c4v_ = true;
+  std::string init_, init_file_, init_error_;
+  Tensor start_tensor_;
+  uint64_t seed_ = 0;
+  double noise_ = 0;
+  Point accepted_;
+  double floor_ = 0, lowest_energy_ = std::numeric_limits<double>::infinity();
+  std::string floor_source_;
+  bool warned_ = false;  // one warning per process
+  std::vector<Point> trials_;
+  std::vector<StageSummary> stages_;
+};
+
+}  // namespace
+
+JobType ipeps_job_type() {
+  JobType t;
+  t.name = "ipeps";
+  t.summary = "ground state of a square-lattice Hamiltonian as a one-site iPEPS: L-BFGS on the CTMRG energy, gradient by AD";
+  t.uses_optimizer = true;
+  const Truncation dt = CtmrgOptions{}.truncation;
+  t.params = {
+      Param::string("model", "heisenberg", "Hamiltonian (tnad/solvers/hamiltonian.hpp)")
+          .one_of({"heisenberg", "xxz", "j1j2", "tfim", "custom"}),
+      Param::floating("J", 1.0, "heisenberg: J S.S; j1j2: J1 (nearest neighbours)"),
+      Param::floating("Jz", 1.0, "xxz: Jz Sz Sz"),
+      Param::floating("Jxy", 1.0, "xxz: Jxy (Sx Sx + Sy Sy)"),
+      Param::floating("J2", 0.0, "j1j2: J2 S.S on the diagonals"),
+      Param::floating("h", 0.0, "tfim: H = -sum sz sz - h sum sx (Pauli)"),
+      Param::floats("bond_matrix", {}, "custom: the d^2 x d^2 real symmetric bond matrix, row-major, rows (s1 s2)"),
+      Param::string("sublattice_rotation", "auto", "pi about S^y on one sublattice (auto: for antiferromagnetic J, Jxy)")
+          .one_of({"auto", "on", "off"}),
+      Param::string("ansatz", "c4v", "c4v: one C4v-symmetric tensor, C4v CTMRG; single-site: directional CTMRG")
+          .one_of({"c4v", "single-site"}),
+      Param::integer("D", 2, "bond dimension (of the last stage)").at_least(1).at_most(16),
+      Param::integer("D_start", 0, "first stage's D; stages D_start, ..., D (0: D alone)").at_least(0).at_most(16),
+      Param::integer("chi", 0, "CTMRG environment dimension (0: max(D^2, 10 D) per stage)").at_least(0).at_most(4096),
+      Param::floating("ctm_tol", 1e-8, "CTMRG convergence of the normalized corner spectrum (gradient error ~ 1e-5)").above(0.0),
+      Param::integer("ctm_max_iter", 100, "CTMRG iterations at most per evaluation").at_least(1).at_most(100000),
+      Param::floating("rel_cutoff", dt.rel_cutoff, "CTMRG: drop eigenvalues / singular values <= rel_cutoff * largest")
+          .at_least(0.0)
+          .below(1.0),
+      Param::boolean("keep_multiplets", dt.keep_multiplets, "CTMRG: never cut through a degenerate multiplet"),
+      Param::floating("multiplet_tol", dt.multiplet_tol, "CTMRG: relative gap below which neighbours form a multiplet")
+          .at_least(0.0)
+          .at_most(kMaxMultipletTol),
+      Param::boolean("warm_start", false, "start CTMRG from the accepted point's environment"),
+      Param::boolean("checkpoint", false, "per-iteration checkpointing of the CTMRG in the backward (memory vs time)"),
+      Param::string("init", "random", "starting tensor: uniform random, Neel product + noise, or an earlier run")
+          .one_of({"random", "neel", "file"}),
+      Param::string("init_file", "", "init = \"file\": an ipeps run file (/results/A, else its checkpoint)"),
+      Param::integer("seed", 0, "seed of the random start and of the noise").at_least(0),
+      Param::floating("noise", 1e-2, "uniform noise (relative) of a Neel or embedded start").at_least(0.0).at_most(1.0),
+  };
+  t.make = [](const Config& c) { return std::make_unique<Ipeps>(c); };
+  return t;
+}
+
+}  // namespace tnad::runs

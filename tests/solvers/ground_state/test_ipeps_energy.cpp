@@ -1,0 +1,250 @@
+// The C4v iPEPS energy (ipeps.hpp) against exact values: the Neel product state, the
+// transverse-field Ising product-state optimum in closed form, the Ising model's exact
+// correlation length; its gradient against central finite differences (plain and
+// checkpointed CTMRG); J1-J2 at J2 = 0 against Heisenberg; a short D = 2 optimization.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "tnad/ad/autograd.hpp"
+#include "tnad/ad/gradcheck.hpp"
+#include "tnad/ad/ops.hpp"
+#include "tnad/linalg/eigh.hpp"
+#include "tnad/tensornet/einsum.hpp"
+#include "tnad/solvers/ipeps.hpp"
+#include "tnad/solvers/ising.hpp"
+#include "tnad/solvers/optim.hpp"
+#include "tnad/solvers/tensor_objective.hpp"
+
+using namespace tnad;
+
+namespace {
+
+constexpr double kQmc = -0.6694421;  // Sandvik & Evertz 2010: no iPEPS energy may go below
+
+CtmrgOptions fixed_steps(int64_t chi, int steps) {
+  CtmrgOptions o;
+  o.chi = chi;
+  o.max_iter = steps;
+  o.tol = 0.0;  // exactly `steps` iterations: a smooth function of A for finite differences
+  return o;
+}
+
+TEST(IpepsEnergy, NeelProductStateIsMinusOneHalfAtAnyBondDimension) {
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  for (int64_t D : {1, 2, 3}) {
+    SCOPED_TRACE(D);
+    const Tensor A = product_peps_tensor({1.0, 0.0}, D, 0.0, 0);
+    CtmrgOptions o;
+    o.chi = 4;
+    const C4vEnergy e = c4v_energy(A, H, o);
+    EXPECT_NEAR(e.energy.item(), -0.5, 1e-15);
+    const GroundStateObservables obs = c4v_observables(e.state, e.ctm.env, H);
+    EXPECT_NEAR(obs.energy, -0.5, 1e-15);
+    EXPECT_NEAR(obs.mz, 0.5, 1e-15);  // staggered magnetization of the Neel state
+    EXPECT_NEAR(obs.mx, 0.0, 1e-15);
+    EXPECT_NEAR(obs.magnetization, 0.5, 1e-15);
+    EXPECT_EQ(obs.correlation_length, 0.0);  // a product state has no correlations
+  }
+  // unrotated, the same tensor is the ferromagnet: +1/2
+  EXPECT_NEAR(c4v_energy(product_peps_tensor({1.0, 0.0}, 1, 0.0, 0), heisenberg(1.0, false), CtmrgOptions{}).energy.item(),
+              0.5, 1e-15);
+}
+
+TEST(IpepsEnergy, TransverseFieldIsingD1OptimumIsTheClosedForm) {
+  // the best product state: -2 - h^2/8 for h <= 4 (sin t = h/4), -h above
+  for (double h : {0.5, 2.0, 3.5, 5.0}) {
+    SCOPED_TRACE(h);
+    const LatticeHamiltonian H = transverse_field_ising(h);
+    CtmrgOptions o;
+    o.chi = 1;
+    auto f = tensor_objective([&](const Tensor& A) { return c4v_energy(reshape(A, Shape{2, 1, 1, 1, 1}), H, o).energy; });
+    optim::Options oo;
+    auto opt = optim::make_optimizer(oo);
+    // start between the two product states |up> and |+>
+    const optim::Result r = optim::minimize(f, {0.9, 0.3}, *opt, {.max_steps = 200, .grad_tol = 1e-11});
+    const double want = h <= 4 ? -2.0 - h * h / 8 : -h;
+    EXPECT_NEAR(r.value, want, 1e-12);
+    EXPECT_GE(r.value, want - 1e-14);  // variational
+    // the magnetizations of the optimum: <sx> = h/4, <sz> = sqrt(1 - (h/4)^2)
+    Tensor A = from({2, 1, 1, 1, 1}, r.x);
+    const C4vEnergy e = c4v_energy(A, H, o);
+    const GroundStateObservables obs = c4v_observables(e.state, e.ctm.env, H);
+    const double sx = std::min(h / 4, 1.0);
+    EXPECT_NEAR(obs.mx, sx, 1e-6);
+    EXPECT_NEAR(std::abs(obs.mz), std::sqrt(1 - sx * sx), 1e-5);
+  }
+}
+
+TEST(IpepsEnergy, GradientMatchesFiniteDifferencesPlainAndCheckpointed) {
+  struct Case {
+    int64_t D, chi;
+    LatticeHamiltonian H;
+  };
+  for (const Case& c : {Case{2, 8, heisenberg(1.0, true)}, Case{2, 6, transverse_field_ising(2.5)},
+                        Case{3, 9, xxz(1.0, 0.6, true)}}) {
+    SCOPED_TRACE(c.H.model + " D " + std::to_string(c.D));
+    const Tensor A = random_peps_tensor(c.H.d, c.D, 7);
+    for (bool cp : {false, true}) {
+      CtmrgOptions o = fixed_steps(c.chi, 12);
+      o.checkpoint = cp;
+      GradcheckOptions g;
+      g.eps = 1e-5;
+      g.atol = 1e-8;
+      g.rtol = 1e-5;
+      g.directions = 3;
+      g.full_jacobian_max = 0;
+      const GradcheckResult r =
+          gradcheck([&](const std::vector<Tensor>& x) { return c4v_energy(x[0], c.H, o).energy; },
+                    {Tensor(A.value(), true)}, g);
+      EXPECT_TRUE(r.ok) << (cp ? "checkpointed: " : "plain: ") << r.report;
+    }
+    // checkpointing changes the memory, not the numbers
+    Tensor x1(A.value(), true), x2(A.value(), true);
+    CtmrgOptions o = fixed_steps(c.chi, 12);
+    const Tensor g1 = grad(c4v_energy(x1, c.H, o).energy, x1);
+    o.checkpoint = true;
+    const Tensor g2 = grad(c4v_energy(x2, c.H, o).energy, x2);
+    EXPECT_LT(max(abs(g1 - g2)).item(), 1e-13);
+  }
+}
+
+TEST(IpepsEnergy, J1J2AtJ2ZeroEqualsHeisenbergAndJ2AddsTheDiagonalBond) {
+  const Tensor A = random_peps_tensor(2, 2, 3);
+  CtmrgOptions o;
+  o.chi = 8;
+  Tensor x1(A.value(), true), x2(A.value(), true);
+  const C4vEnergy h = c4v_energy(x1, heisenberg(1.0, true), o);
+  const C4vEnergy j = c4v_energy(x2, j1j2(1.0, 0.0, true), o);
+  EXPECT_NEAR(j.energy.item(), h.energy.item(), 1e-14);
+  const Tensor gh = grad(h.energy, x1), gj = grad(j.energy, x2);
+  EXPECT_LT(max(abs(gh - gj)).item(), 1e-13);
+  // the J2 part is linear in J2: E(J2) - E(0) = 2 J2 <S.S>_diagonal, and for the Neel state
+  // (one sublattice: a ferromagnetic diagonal pair) <S.S> = 1/4
+  const C4vEnergy half = c4v_energy(A, j1j2(1.0, 0.5, true), o), one = c4v_energy(A, j1j2(1.0, 1.0, true), o);
+  EXPECT_NEAR(one.energy.item() - h.energy.item(), 2.0 * (half.energy.item() - h.energy.item()), 1e-13);
+  const Tensor neel = product_peps_tensor({1.0, 0.0}, 2, 0.0, 0);
+  EXPECT_NEAR(c4v_energy(neel, j1j2(1.0, 0.5, true), o).energy.item(), -0.5 + 2 * 0.5 * 0.25, 1e-14);
+}
+
+TEST(IpepsEnergy, EmbeddingInALargerBondDimensionKeepsTheState) {
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  const Tensor A = random_peps_tensor(2, 2, 11);
+  CtmrgOptions o;
+  o.chi = 16;
+  o.tol = 1e-12;
+  o.max_iter = 200;
+  const double e2 = c4v_energy(A, H, o).energy.item();
+  const double e3 = c4v_energy(embed_peps_tensor(c4v_peps_state(A), 3, 0.0, 0), H, o).energy.item();
+  EXPECT_NEAR(e3, e2, 1e-10);
+  // noise on the new entries changes the energy at second order only
+  const double en = c4v_energy(embed_peps_tensor(c4v_peps_state(A), 3, 1e-3, 5), H, o).energy.item();
+  EXPECT_NEAR(en, e2, 1e-4);
+  EXPECT_NE(en, e2);
+  EXPECT_THROW(embed_peps_tensor(A, 1, 0.0, 0), Error);
+}
+
+TEST(IpepsEnergy, IsingCorrelationLengthFromTheEdgeTransferMatrix) {
+  // 2D Ising above T_c: along an axis xi^-1 = ln coth K - 2K = 2 (K* - K) (Onsager; McCoy &
+  // Wu, "The Two-Dimensional Ising Model", ch. XI); the C4v CTMRG takes the 4-leg weight
+  // tensor. The boundary's correlation length converges from below, slowly in chi (finite
+  // entanglement; the spin channel sits on the edge of a continuum): at K = 0.3, 1.532 (chi 8),
+  // 1.557 (16), 1.566 (32) against 1.5789. The second eigenvalue must be the spin channel (the
+  // energy channel would give about xi / 2).
+  const double K = 0.30, exact = 1.0 / (std::log(1.0 / std::tanh(K)) - 2 * K);
+  double previous = 0;
+  for (int64_t chi : {8, 16, 32}) {
+    SCOPED_TRACE(chi);
+    CtmrgOptions o;
+    o.chi = chi;
+    o.tol = 1e-13;
+    o.max_iter = 3000;
+    const C4vCtmrg c = ctmrg_c4v(ising_tensor(K), o);
+    ASSERT_TRUE(c.info.converged);
+    const std::vector<double> s = c4v_transfer_spectrum(c.env, 3);
+    ASSERT_EQ(s.size(), 3u);
+    if (chi == 16) {  // the Krylov eigenvalues against a dense eigensolver of the formed matrix
+      const Tensor& T = c.env.T;
+      const Tensor E = reshape(einsum("asb,cse->acbe", T, T), Shape{chi * chi, chi * chi});
+      std::vector<double> w = eigvalsh(0.5 * (E + transpose(E))).value().to_vector();
+      for (double& x : w) x = std::abs(x);
+      std::sort(w.begin(), w.end(), std::greater<>());
+      for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(s[i], w[i] / w[0], 1e-9) << i;
+    }
+    EXPECT_EQ(s[0], 1.0);
+    EXPECT_GE(s[1], s[2]);
+    const double xi = correlation_length(s);
+    EXPECT_GT(xi, previous);
+    EXPECT_LT(xi, exact);
+    EXPECT_NEAR(xi, exact, (chi == 32 ? 0.01 : 0.04) * exact);
+    previous = xi;
+  }
+}
+
+TEST(IpepsEnergy, ShortD2OptimizationGoesBelowMinus0655AndStaysAboveQmc) {
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  CtmrgOptions o;
+  o.chi = 8;
+  o.tol = 1e-9;
+  o.max_iter = 60;
+  auto f = tensor_objective([&](const Tensor& A) { return c4v_energy(reshape(A, Shape{2, 2, 2, 2, 2}), H, o).energy; });
+  optim::Options oo;
+  auto opt = optim::make_optimizer(oo);
+  double lowest = 0;
+  const optim::Result r = optim::minimize(f, random_peps_tensor(2, 2, 0).value().to_vector(), *opt,
+                                          {.max_steps = 40, .grad_tol = 1e-7},
+                                          [&](const optim::StepInfo& s) { lowest = std::min(lowest, s.value); });
+  EXPECT_LT(r.value, -0.655);
+  EXPECT_GT(lowest, kQmc);
+}
+
+TEST(IpepsEnergy, SingleSiteAnsatzAgreesWithC4vOnASymmetricStateAndHasAnExactGradient) {
+  // a C4v-symmetric state: the directional CTMRG's energy equals the C4v one (both converged)
+  const Tensor A = c4v_peps_state(random_peps_tensor(2, 2, 5));
+  CtmrgOptions o;
+  o.chi = 12;
+  o.tol = 1e-12;
+  o.max_iter = 400;
+  for (const LatticeHamiltonian& H : {heisenberg(1.0, true), j1j2(1.0, 0.3, true), transverse_field_ising(2.0)}) {
+    SCOPED_TRACE(H.model);
+    const double ec = c4v_energy(A, H, o).energy.item();
+    const SiteEnergy s = single_site_energy(A, H, o);
+    EXPECT_NEAR(s.energy.item(), ec, 1e-9);
+    const GroundStateObservables oc = c4v_observables(c4v_peps_state(A), c4v_energy(A, H, o).ctm.env, H),
+                                 os = single_site_observables(s.state, s.ctm.env, H);
+    EXPECT_NEAR(os.magnetization, oc.magnetization, 1e-8);
+    // the transfer spectra (Arnoldi, both directions) are those of the C4v environment (Lanczos)
+    ASSERT_EQ(os.transfer_spectrum.size(), 4u);
+    for (std::size_t i = 0; i < 4; ++i) EXPECT_NEAR(os.transfer_spectrum[i], oc.transfer_spectrum[i], 1e-7) << i;
+    EXPECT_GT(oc.correlation_length, 0.0);
+    EXPECT_NEAR(os.correlation_length, oc.correlation_length, 1e-6 * oc.correlation_length);
+    EXPECT_NEAR(os.correlation_length_vertical, oc.correlation_length, 1e-6 * oc.correlation_length);
+  }
+  // the Neel state, and the gradient of a generic (non-symmetric) tensor
+  EXPECT_NEAR(single_site_energy(product_peps_tensor({1.0, 0.0}, 2, 0.0, 0), heisenberg(1.0, true), o).energy.item(),
+              -0.5, 1e-14);
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  const CtmrgOptions f = fixed_steps(6, 6);
+  GradcheckOptions g;
+  g.eps = 1e-5;
+  g.atol = 1e-8;
+  g.rtol = 1e-5;
+  g.full_jacobian_max = 0;
+  const GradcheckResult r = gradcheck([&](const std::vector<Tensor>& x) { return single_site_energy(x[0], H, f).energy; },
+                                      {Tensor(random_peps_tensor(2, 2, 8).value(), true)}, g);
+  EXPECT_TRUE(r.ok) << r.report;
+}
+
+TEST(IpepsEnergy, BadInputsAreErrors) {
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  EXPECT_THROW(c4v_energy(zeros({2, 2, 2, 2}), H, CtmrgOptions{}), Error);         // not a site tensor
+  EXPECT_THROW(c4v_energy(zeros({2, 2, 2, 2, 2}), H, CtmrgOptions{}), Error);      // no C4v part
+  EXPECT_THROW(c4v_energy(random_peps_tensor(3, 2, 0), H, CtmrgOptions{}), Error);  // d = 3 vs spin 1/2
+  const C4vEnergy e = c4v_energy(random_peps_tensor(2, 2, 0), H, CtmrgOptions{});
+  const C4vEnv env = e.ctm.env.detach();
+  EXPECT_THROW(c4v_energy(random_peps_tensor(2, 3, 0), H, CtmrgOptions{}, &env), Error);  // D^2 = 9 vs 4
+}
+
+}  // namespace

@@ -1,0 +1,261 @@
+// The ipeps job through the tnad command: stages of growing D in one file (history, results,
+// the embedding), resume after SIGKILL equal bit for bit to an uninterrupted run (with a warm-
+// started CTMRG, across the stage boundary), a start from an earlier run's file, config errors
+// that name the key, and scripts/plot_ipeps.py drawing a PNG headless.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "cli_util.hpp"
+#include "tnad/solvers/h5.hpp"
+
+using namespace cli_test;
+using tnad::runs::Group;
+using tnad::runs::read_h5;
+
+namespace {
+
+constexpr double kQmc = -0.6694421;
+
+std::string config(const std::string& job, const std::string& optimizer = "max_steps = 15\n",
+                   const std::string& output = "") {
+  return "[job]\ntype = \"ipeps\"\n" + job + "[optimizer]\n" + optimizer + "[output]\n" + output;
+}
+
+int64_t step_of(const std::string& line) {
+  long long s = -1;
+  if (std::sscanf(line.c_str(), "step %lld", &s) == 1) return s;
+  return -1;
+}
+
+TEST(IpepsJob, StagesGrowTheBondDimensionInOneFile) {
+  TempDir tmp;
+  write_file(tmp / "a.toml", config("D_start = 1\nD = 2\nchi = 8\ninit = \"neel\"\n", "max_steps = 25\n"));
+  Result r = run_tnad({"run", tmp / "a.toml", "-o", tmp / "a.h5"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  // progress: energy, grad_norm and the CTMRG iterations
+  EXPECT_HAS(r.err, "step      0  energy -5.000000000000e-01  grad_norm ");
+  EXPECT_HAS(r.err, "ctm_iterations");
+  const Group f = read_h5(tmp / "a.h5");
+  const Group& h = f.group("history");
+  const auto D = h.doubles("D"), e = h.doubles("energy"), chi = h.doubles("chi");
+  const auto& steps = h.dataset("step").ints();
+  ASSERT_EQ(D.size(), steps.size());
+  // D = 1 first: every real product state in the rotated x-z plane (the Neel state + noise
+  // 1e-2 is one) has E = -(a^2 + b^2)^2 / 2 = -1/2 and zero gradient: the stage ends at once
+  EXPECT_EQ(D.front(), 1.0);
+  EXPECT_NEAR(e.front(), -0.5, 1e-15);
+  EXPECT_EQ(D.back(), 2.0);
+  std::size_t first2 = 0;
+  while (first2 < D.size() && D[first2] == 1.0) ++first2;
+  ASSERT_EQ(first2, 1u);
+  for (std::size_t i = first2; i < D.size(); ++i) EXPECT_EQ(D[i], 2.0) << i;
+  for (double c : chi) EXPECT_EQ(c, 8.0);
+  // the D = 2 stage starts from the embedded D = 1 optimum (noise 1e-2 changes it at second order)
+  EXPECT_NEAR(e[first2], -0.5, 1e-3);
+  EXPECT_EQ(h.doubles("evaluations")[first2], 1.0);
+  // 25 steps of the D = 2 stage reach the PRX regime, never below QMC
+  for (double v : e) EXPECT_GT(v, kQmc);
+  EXPECT_LT(e.back(), -0.655);
+  const Group& res = f.group("results");
+  EXPECT_EQ(res.scalar("energy"), e.back());
+  EXPECT_EQ(res.scalar("D"), 2.0);
+  EXPECT_EQ(res.dataset("A").shape, (std::vector<int64_t>{2, 2, 2, 2, 2}));
+  EXPECT_EQ(res.dataset("env_T").shape[1], 4);
+  const double m = res.scalar("magnetization");
+  EXPECT_GT(m, 0.3);
+  EXPECT_LT(m, 0.5);
+  EXPECT_GT(res.scalar("correlation_length"), 0.0);
+  // the variational check: the QMC energy is the floor, the run stays above it, no warning
+  EXPECT_EQ(res.scalar("energy_floor"), kQmc);
+  EXPECT_EQ(res.scalar("below_energy_floor"), 0.0);
+  EXPECT_EQ(res.scalar("lowest_energy"), *std::min_element(e.begin(), e.end()));
+  EXPECT_EQ(r.err.find("WARNING"), std::string::npos);
+  const Group& st = res.group("stages");
+  EXPECT_EQ(st.dataset("D").ints(), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(st.dataset("stop_reason").strings().at(0), "grad_tol");
+  EXPECT_NEAR(st.doubles("energy").at(0), -0.5, 1e-15);
+  EXPECT_EQ(st.dataset("last_step").ints().at(0), int64_t(first2) - 1);
+  EXPECT_EQ(st.dataset("last_step").ints().at(1), steps.back());
+  EXPECT_EQ(res.scalar("steps"), double(steps.back()));
+}
+
+// Kill at random moments (inside both stages), resume each time: the end equals the
+// uninterrupted run bit for bit. warm_start makes every evaluation depend on the saved
+// environment.
+TEST(IpepsJob, ResumeAfterSigkillIsBitIdenticalAcrossStages) {
+  TempDir tmp;
+  const std::string job = "D_start = 2\nD = 3\nchi = 9\nwarm_start = true\nctm_max_iter = 30\nseed = 4\n";
+  write_file(tmp / "a.toml", config(job, "max_steps = 10\n", "checkpoint_every = 1\n"));
+  Result ref = run_tnad({"run", tmp / "a.toml", "-o", tmp / "ref.h5", "-q"});
+  ASSERT_EQ(ref.exit_code, 0) << describe(ref);
+  const Group reference = read_h5(tmp / "ref.h5");
+  const int64_t total = reference.group("state").attr_int("step");
+  ASSERT_GE(total, 15);
+  std::mt19937_64 rng(9);
+  int kills = 0;
+  int64_t target = 0;
+  for (int round = 0; round < 5; ++round) {
+    target += std::uniform_int_distribution<int64_t>(2, total / 5)(rng);
+    if (target >= total - 1) break;
+    std::vector<std::string> args = {tnad_exe(), "run", tmp / "a.toml", "-o", tmp / "out.h5"};
+    if (round > 0) args.push_back("--resume");
+    Child c(args);
+    auto line = c.wait_line([&](const std::string& l) { return step_of(l) >= target; });
+    ASSERT_TRUE(line.has_value()) << "ended before step " << target << ":\n" << c.err();
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30000)(rng)));
+    c.kill(SIGKILL);
+    ASSERT_EQ(c.wait().signal, SIGKILL);
+    ++kills;
+  }
+  EXPECT_GE(kills, 3);
+  Result fin = run_tnad({"run", tmp / "a.toml", "-o", tmp / "out.h5", "--resume", "-q"});
+  ASSERT_EQ(fin.exit_code, 0) << describe(fin);
+  const Group out = read_h5(tmp / "out.h5");
+  EXPECT_GE(out.group("meta").attr_int("resumes"), 1);
+  for (const char* col : {"energy", "grad_norm", "D", "ctm_iterations", "magnetization", "truncation_error"})
+    EXPECT_EQ(out.group("history").doubles(col), reference.group("history").doubles(col)) << col;
+  EXPECT_EQ(out.group("history").dataset("step").ints(), reference.group("history").dataset("step").ints());
+  for (const char* r : {"x", "A", "env_C", "env_T", "transfer_spectrum"})
+    EXPECT_EQ(out.group("results").doubles(r), reference.group("results").doubles(r)) << r;
+  EXPECT_EQ(out.group("results").group("stages").doubles("energy"),
+            reference.group("results").group("stages").doubles("energy"));
+}
+
+TEST(IpepsJob, StartsFromAnEarlierRunEnlargedToALargerD) {
+  TempDir tmp;
+  write_file(tmp / "d2.toml", config("D = 2\nchi = 8\n", "max_steps = 20\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "d2.toml", "-o", tmp / "d2.h5", "-q"}).exit_code, 0);
+  const double e2 = read_h5(tmp / "d2.h5").group("results").scalar("energy");
+  write_file(tmp / "d3.toml",
+             config("D = 3\nchi = 9\ninit = \"file\"\ninit_file = \"" + tmp / "d2.h5" + "\"\nnoise = 1e-3\n", "max_steps = 3\n"));
+  Result r = run_tnad({"run", tmp / "d3.toml", "-o", tmp / "d3.h5", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const Group f = read_h5(tmp / "d3.h5");
+  const auto e = f.group("history").doubles("energy");
+  // the same state (chi = 8 vs 9 and noise 1e-3 only move it slightly), then lower
+  EXPECT_NEAR(e.front(), e2, 2e-4);
+  EXPECT_LE(e.back(), e.front());
+  EXPECT_EQ(f.group("results").scalar("D"), 3.0);
+  // a resume needs only its own file: the earlier run may be gone
+  std::filesystem::remove(tmp / "d2.h5");
+  write_file(tmp / "d3.toml",
+             config("D = 3\nchi = 9\ninit = \"file\"\ninit_file = \"" + tmp / "d2.h5" + "\"\nnoise = 1e-3\n", "max_steps = 5\n"));
+  Result more = run_tnad({"run", tmp / "d3.toml", "-o", tmp / "d3.h5", "--resume", "-q"});
+  ASSERT_EQ(more.exit_code, 0) << describe(more);
+  EXPECT_EQ(read_h5(tmp / "d3.h5").group("state").attr_int("step"), 5);
+  // a fresh start does need it: the error names the key
+  Result fresh = run_tnad({"run", tmp / "d3.toml", "-o", tmp / "new.h5"});
+  EXPECT_EQ(fresh.exit_code, 1);
+  EXPECT_TRUE(fresh.one_line_error()) << describe(fresh);
+  EXPECT_HAS(fresh.err, "d3.toml:");
+  EXPECT_HAS(fresh.err, "init_file = ");
+  EXPECT_HAS(fresh.err, "no such file");
+}
+
+TEST(IpepsJob, SingleSiteAnsatzRunsAndResumes) {
+  TempDir tmp;
+  write_file(tmp / "s.toml", config("ansatz = \"single-site\"\nD = 2\nchi = 8\ninit = \"neel\"\nnoise = 0.3\n"
+                                    "warm_start = true\n", "max_steps = 12\n", "checkpoint_every = 1\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "s.toml", "-o", tmp / "ref.h5", "-q"}).exit_code, 0);
+  const Group ref = read_h5(tmp / "ref.h5");
+  const Group& res = ref.group("results");
+  EXPECT_EQ(res.attr_string("ansatz"), "single-site");
+  EXPECT_LT(res.scalar("energy"), -0.64);
+  EXPECT_GT(res.scalar("energy"), kQmc);
+  for (const char* e : {"env_C_tl", "env_C_tr", "env_C_br", "env_C_bl", "env_T_t", "env_T_r", "env_T_b", "env_T_l"})
+    EXPECT_TRUE(res.has_dataset(e)) << e;
+  // SIGKILL after step 5, resume: the same numbers
+  Child c({tnad_exe(), "run", tmp / "s.toml", "-o", tmp / "out.h5"});
+  ASSERT_TRUE(c.wait_line([](const std::string& l) { return step_of(l) >= 5; }).has_value()) << c.err();
+  c.kill(SIGKILL);
+  c.wait();
+  ASSERT_EQ(run_tnad({"run", tmp / "s.toml", "-o", tmp / "out.h5", "--resume", "-q"}).exit_code, 0);
+  const Group out = read_h5(tmp / "out.h5");
+  EXPECT_EQ(out.group("history").doubles("energy"), ref.group("history").doubles("energy"));
+  EXPECT_EQ(out.group("results").doubles("env_T_l"), res.doubles("env_T_l"));
+}
+
+TEST(IpepsJob, AnEnergyBelowTheQmcFloorIsFlaggedLoudly) {
+  // One CTMRG iteration from the open boundary is no converged environment: its "energy" is not
+  // variational, and L-BFGS drives it far below the exact ground state. The job must say so.
+  TempDir tmp;
+  write_file(tmp / "a.toml", config("D = 2\nchi = 8\nctm_max_iter = 1\n", "max_steps = 40\n"));
+  Result r = run_tnad({"run", tmp / "a.toml", "-o", tmp / "a.h5", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const Group f = read_h5(tmp / "a.h5");
+  const auto e = f.group("history").doubles("energy");
+  const double lowest = *std::min_element(e.begin(), e.end());
+  ASSERT_LT(lowest, kQmc);  // the premise of this test
+  EXPECT_HAS(r.err, "WARNING: ipeps energy");
+  EXPECT_HAS(r.err, "is below -0.6694421, the quantum Monte Carlo ground-state energy");
+  EXPECT_HAS(r.err, "ctm_iterations 1");
+  const Group& res = f.group("results");
+  EXPECT_EQ(res.scalar("below_energy_floor"), 1.0);
+  EXPECT_EQ(res.scalar("lowest_energy"), lowest);
+  EXPECT_EQ(res.scalar("ctm_converged"), 0.0);
+  // a model without a QMC reference: the floor is every bond in its ground state, 2 min eig(h)
+  // (tfim, h = 2: the bond -sz sz - (h/4)(sx 1 + 1 sx) has lowest eigenvalue -sqrt(1 + (h/2)^2))
+  write_file(tmp / "t.toml", config("model = \"tfim\"\nh = 2.0\nD = 1\n", "max_steps = 3\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "t.toml", "-o", tmp / "t.h5", "-q"}).exit_code, 0);
+  const Group ft = read_h5(tmp / "t.h5");
+  const Group& rt = ft.group("results");
+  EXPECT_NEAR(rt.scalar("energy_floor"), -2.0 * std::sqrt(2.0), 1e-14);
+  EXPECT_EQ(rt.scalar("below_energy_floor"), 0.0);
+}
+
+TEST(IpepsJob, BadConfigsNameTheKeyAndLine) {
+  TempDir tmp;
+  struct Bad {
+    std::string job, expect;
+  };
+  const std::vector<Bad> bad = {
+      {"D = 0\n", "[job] D = 0: out of range"},
+      {"multiplet_tol = 0.5\n", "[job] multiplet_tol = 0.5: out of range"},
+      {"D = 3\nchi = 8\n", "[job] chi = 8: is smaller than D^2 = 9"},
+      {"model = \"hubbard\"\n", "[job] model = \"hubbard\""},
+      {"model = \"custom\"\nbond_matrix = [1, 2, 3]\n", "[job] bond_matrix = [1.0, 2.0, 3.0]: the bond matrix: has 3 entries"},
+      {"model = \"custom\"\nbond_matrix = [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\n", "is not symmetric: entry (0, 1) = 1 but (1, 0) = 0"},
+      {"model = \"custom\"\n", "[job] bond_matrix = []: model = \"custom\" needs a bond matrix"},
+      {"model = \"tfim\"\nJ = 2\n", "[job] J = 2.0: does not apply to model = \"tfim\""},
+      {"D = 2\nD_start = 3\n", "[job] D_start = 3: is larger than D = 2"},
+      {"init = \"file\"\n", "[job] init_file = \"\": init = \"file\" needs"},
+      {"init = \"file\"\ninit_file = \"/nonexistent.h5\"\n", "init_file = \"/nonexistent.h5\": no such file"},
+      {"model = \"tfim\"\nsublattice_rotation = \"on\"\n", "[job] sublattice_rotation = \"on\": the transverse-field Ising"},
+  };
+  int n = 0;
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.job);
+    write_file(tmp / "bad.toml", config(b.job));
+    // one output per case: a run that fails after creating its file (init_file is only read
+    // by a fresh start) leaves it, and the output policy refuses to replace it
+    const std::string out = tmp / ("bad" + std::to_string(n++) + ".h5");
+    Result r = run_tnad({"run", tmp / "bad.toml", "-o", out});
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_TRUE(r.one_line_error()) << describe(r);
+    EXPECT_HAS(r.err, "bad.toml:");
+    EXPECT_HAS(r.err, b.expect);
+  }
+}
+
+TEST(IpepsJob, PlotScriptDrawsTheEnergyAgainstEvaluations) {
+  TempDir tmp;
+  write_file(tmp / "a.toml", config("D_start = 1\nD = 2\nchi = 8\ninit = \"neel\"\n", "max_steps = 5\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "a.toml", "-o", tmp / "a.h5", "-q"}).exit_code, 0);
+  Spawn headless;
+  headless.env = {"MPLBACKEND=Agg", "MPLCONFIGDIR=" + tmp.path()};
+  headless.unset = {"DISPLAY"};
+  Result r = run({python(), source_dir() + "/scripts/plot_ipeps.py", tmp / "a.h5", "-o", tmp / "a.png"}, headless);
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  const std::string png = slurp(tmp / "a.png");
+  EXPECT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.compare(0, 8, "\x89PNG\r\n\x1a\n"), 0);
+  EXPECT_HAS(r.out, "magnetization");
+}
+
+}  // namespace
