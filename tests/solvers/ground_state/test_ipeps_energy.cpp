@@ -13,6 +13,7 @@
 #include "tnad/ad/ops.hpp"
 #include "tnad/linalg/eigh.hpp"
 #include "tnad/tensornet/einsum.hpp"
+#include "tnad/tensornet/rdm.hpp"
 #include "tnad/solvers/ipeps.hpp"
 #include "tnad/solvers/ising.hpp"
 #include "tnad/solvers/optim.hpp"
@@ -234,6 +235,83 @@ TEST(IpepsEnergy, SingleSiteAnsatzAgreesWithC4vOnASymmetricStateAndHasAnExactGra
   g.full_jacobian_max = 0;
   const GradcheckResult r = gradcheck([&](const std::vector<Tensor>& x) { return single_site_energy(x[0], H, f).energy; },
                                       {Tensor(random_peps_tensor(2, 2, 8).value(), true)}, g);
+  EXPECT_TRUE(r.ok) << r.report;
+}
+
+TEST(IpepsEnergy, SingleSiteBondEnergiesOfDecoupledChainsAreTheExactChainValues) {
+  // A C4v-unrelated check of both bonds of a non-symmetric state: A_{s u l d r} = B_{s l r}
+  // delta_{u 0} delta_{d 0} is a product of independent horizontal chains, each the iMPS of B.
+  // Exact: the horizontal bond from the iMPS transfer matrix E = sum_s B_s x B_s (its leading
+  // left and right eigenvectors by power iteration), the vertical bond from rho_1 x rho_1.
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  const int64_t D = 2;
+  const std::vector<double> b = NDArray::rand({2, D, D}, 5, -1.0, 1.0).to_vector();
+  std::vector<double> a(std::size_t(2 * D * D * D * D), 0.0);
+  for (int64_t s = 0; s < 2; ++s)
+    for (int64_t l = 0; l < D; ++l)
+      for (int64_t r = 0; r < D; ++r) a[std::size_t(((s * D * D + l) * D) * D + r)] = b[std::size_t((s * D + l) * D + r)];
+  const Tensor B = from({2, D, D}, b);
+  const Tensor E = reshape(einsum("slr,sLR->lLrR", {B, B}), Shape{D * D, D * D});
+  Tensor left = ones({1, D * D}), right = ones({D * D, 1});
+  for (int i = 0; i < 2000; ++i) {
+    left = matmul(left, E);
+    left = left / norm(left);
+    right = matmul(E, right);
+    right = right / norm(right);
+  }
+  const Tensor lt = reshape(left, Shape{D, D}), rt = reshape(right, Shape{D, D});
+  const Tensor rho1 = einsum("lL,slr,SLR,rR->sS", {lt, B, B, rt});
+  const Tensor rho2 = einsum("lL,alm,ALM,bmr,BMR,rR->abAB", {lt, B, B, B, B, rt});
+  const Tensor r1 = rho1 / trace(rho1);
+  const double horizontal = bond_expectation(rho2 / trace(reshape(rho2, Shape{4, 4})), H.nn).item();
+  const double vertical = bond_expectation(einsum("aA,bB->abAB", {r1, r1}), H.nn).item();
+  ASSERT_GT(std::abs(horizontal - vertical), 0.1);  // a strongly anisotropic state
+  // Fixed steps: the corners of this state have rank one, their spectra say nothing about the
+  // edges (which converge along the chains).
+  const CtmrgOptions o = fixed_steps(8, 200);
+  const SiteEnergy s = single_site_energy(from({2, D, D, D, D}, a), H, o);
+  EXPECT_NEAR(bond_expectation(rdm2x1(s.ctm.env, s.state), H.nn).item(), horizontal, 1e-11);
+  EXPECT_NEAR(bond_expectation(rdm1x2(s.ctm.env, s.state), H.nn).item(), vertical, 1e-11);
+  EXPECT_NEAR(s.energy.item(), horizontal + vertical, 1e-11);
+}
+
+TEST(IpepsEnergy, SingleSiteRotatingTheTensorSwapsTheBondEnergiesAndMirroringKeepsThem) {
+  // (s, u, l, d, r) -> (s, r, u, l, d): the lattice rotated by 90 degrees, horizontal <-> vertical;
+  // by 180 degrees and the left-right mirror: the same bonds (h_nn is symmetric under the swap
+  // of its sites, rotated or not).
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  const Tensor A(NDArray::rand({2, 2, 2, 2, 2}, 11, -0.3, 1.0));
+  CtmrgOptions o;
+  o.chi = 16;
+  o.tol = 1e-12;
+  o.max_iter = 500;
+  const auto bonds = [&](const Tensor& X) {
+    const SiteEnergy s = single_site_energy(X, H, o);
+    EXPECT_TRUE(s.ctm.info.converged);
+    return std::pair{bond_expectation(rdm2x1(s.ctm.env, s.state), H.nn).item(),
+                     bond_expectation(rdm1x2(s.ctm.env, s.state), H.nn).item()};
+  };
+  const auto [h, v] = bonds(A);
+  ASSERT_GT(std::abs(h - v), 0.05);  // not a C4v-symmetric state
+  const auto [h90, v90] = bonds(permute(A, {0, 4, 1, 2, 3}));
+  const auto [h180, v180] = bonds(permute(A, {0, 3, 4, 1, 2}));
+  const auto [hm, vm] = bonds(permute(A, {0, 1, 4, 3, 2}));
+  EXPECT_NEAR(h90, v, 1e-9);
+  EXPECT_NEAR(v90, h, 1e-9);
+  EXPECT_NEAR(h180, h, 1e-9);
+  EXPECT_NEAR(v180, v, 1e-9);
+  EXPECT_NEAR(hm, h, 1e-9);
+  EXPECT_NEAR(vm, v, 1e-9);
+  // and the gradient of a tensor with entries of both signs, at chi = 8, along random directions
+  GradcheckOptions g;
+  g.eps = 1e-5;
+  g.atol = 1e-8;
+  g.rtol = 1e-6;
+  g.directions = 3;
+  g.full_jacobian_max = 0;
+  const GradcheckResult r =
+      gradcheck([&](const std::vector<Tensor>& x) { return single_site_energy(x[0], H, fixed_steps(8, 10)).energy; },
+                {Tensor(NDArray::rand({2, 2, 2, 2, 2}, 9, -1.0, 1.0), true)}, g);
   EXPECT_TRUE(r.ok) << r.report;
 }
 

@@ -14,7 +14,12 @@
 // previous tensor must be detached (C4vEnv::detach), and makes the energy depend on the
 // history of evaluations (the run job saves that environment with its checkpoint); (3) an
 // energy below the exact ground state energy (e.g. QMC's -0.6694421 for the Heisenberg model)
-// is a bug, not a better state: the iPEPS energy of a converged environment is variational.
+// is a bug, not a better state: the iPEPS energy of a converged environment is variational;
+// (4) the unrolled gradient can blow up when the CTMRG runs long past its convergence: at a
+// single-site D = 2, chi = 16 Heisenberg point its norm is 0.08-0.09 after 25 to 100 iterations
+// and 4e7, 1e67, inf after 150, 200, 300 (energy converged to 1e-12 all along; neither the
+// adjoints' degeneracy rule nor rel_cutoff change this) — keep ctm_max_iter near 100 or
+// use a fixed-point gradient.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -85,6 +90,9 @@ inline constexpr double kHeisenbergQmcEnergy = -0.6694421;
 // ---- one site without point-group symmetry (directional CTMRG, ctmrg.hpp)
 // The state is A / |A| (no symmetrization): with the sublattice rotation this is the
 // "single-site" ansatz of Corboz-style iPEPS, which may break the lattice rotations.
+// The energy has several local minima at D = 2 (Heisenberg, docs/physics.md): uniform [0, 1)
+// and Neel starts end at the C4v optimum -0.6602311, starts with entries of both signs also at
+// rotation-breaking states (bond energies differ), higher or lower.
 //   E = Tr(rho_2x1 h) + Tr(rho_1x2 h) + Tr(rho_diag h_nnn) + Tr(rho_antidiag h_nnn)
 // (the rotation acts on the right / lower site of a bond; that is the same Hamiltonian as
 // on the left / upper one for every model here with U x U symmetry: Heisenberg, XXZ, J1-J2).
