@@ -273,6 +273,17 @@ TEST(IpepsEnergy, SingleSiteBondEnergiesOfDecoupledChainsAreTheExactChainValues)
   EXPECT_NEAR(bond_expectation(rdm2x1(s.ctm.env, s.state), H.nn).item(), horizontal, 1e-11);
   EXPECT_NEAR(bond_expectation(rdm1x2(s.ctm.env, s.state), H.nn).item(), vertical, 1e-11);
   EXPECT_NEAR(s.energy.item(), horizontal + vertical, 1e-11);
+  // The convergence test must not stop on the rank-one corners' constant spectra: with the
+  // default criterion (tol, iteration cap) the run converges to the same exact values.
+  CtmrgOptions d;
+  d.chi = 8;
+  d.tol = 1e-12;
+  d.max_iter = 1000;
+  const SiteEnergy c = single_site_energy(from({2, D, D, D, D}, a), H, d);
+  EXPECT_TRUE(c.ctm.info.converged);
+  EXPECT_GT(c.ctm.info.iterations, 5);
+  EXPECT_NEAR(bond_expectation(rdm2x1(c.ctm.env, c.state), H.nn).item(), horizontal, 1e-9);
+  EXPECT_NEAR(bond_expectation(rdm1x2(c.ctm.env, c.state), H.nn).item(), vertical, 1e-9);
 }
 
 TEST(IpepsEnergy, SingleSiteRotatingTheTensorSwapsTheBondEnergiesAndMirroringKeepsThem) {
