@@ -41,7 +41,7 @@ static std::string num(double v) {
 int main(int argc, char** argv) {
   ThermoOptions o;
   o.field_derivative = false;  // the workload is ln Z, u, C (as the PyTorch peer's)
-  o.rg.chi = 24;
+  o.rg.truncation.max_rank = 24;
   o.rg.steps = 20;
   std::vector<double> betas;
   int repeat = 1;
@@ -53,19 +53,19 @@ int main(int argc, char** argv) {
         return argv[++i];
       };
       if (a == "--method") o.method = rg_method(next());
-      else if (a == "--chi") o.rg.chi = std::stoll(next());
+      else if (a == "--chi") o.rg.truncation.max_rank = std::stoll(next());
       else if (a == "--steps") o.rg.steps = std::stoi(next());
       else if (a == "--order") o.order = std::stoi(next());
       else if (a == "--beta") betas.push_back(std::stod(next()));
       else if (a == "--repeat") repeat = std::stoi(next());
-      else if (a == "--keep-multiplets") o.rg.keep_multiplets = next() != "0";
-      else if (a == "--oversampling") o.rg.oversampling = std::stoll(next());
-      else if (a == "--power-iterations") o.rg.power_iterations = std::stoi(next());
+      else if (a == "--keep-multiplets") o.rg.truncation.keep_multiplets = next() != "0";
+      else if (a == "--oversampling") o.rg.truncation.oversampling = std::stoll(next());
+      else if (a == "--power-iterations") o.rg.truncation.power_iterations = std::stoi(next());
       else if (a == "--svd") {
         std::string m = next();
-        if (m == "full") o.rg.svd_method = SvdMethod::full;
-        else if (m == "randomized") o.rg.svd_method = SvdMethod::randomized;
-        else if (m == "sylvester") { o.rg.svd_method = SvdMethod::full; o.rg.svd_adjoint = SvdAdjoint::sylvester; }
+        if (m == "full") o.rg.truncation.method = SvdMethod::full;
+        else if (m == "randomized") o.rg.truncation.method = SvdMethod::randomized;
+        else if (m == "sylvester") { o.rg.truncation.method = SvdMethod::full; o.rg.truncation.adjoint = SvdAdjoint::sylvester; }
         else throw_error("bench_ising: --svd full|randomized, got ", m);
       } else if (a == "--second-order") {
         std::string m = next();
@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
           "\"c\": %s, \"err_ln_z\": %s, \"err_u\": %s, \"err_c\": %s, \"peak_bytes\": %lld, "
           "\"peak_rss_bytes\": %lld, \"max_discarded_weight\": %s, \"contractions\": %lld, "
           "\"looped_contractions\": %lld, \"permuted_elements\": %lld}\n",
-          to_string(o.method), (long long)o.rg.chi, o.rg.steps, o.order,
-          o.rg.svd_method == SvdMethod::randomized ? "randomized" : o.rg.svd_adjoint == SvdAdjoint::sylvester ? "sylvester" : "full",
+          to_string(o.method), (long long)o.rg.truncation.max_rank, o.rg.steps, o.order,
+          o.rg.truncation.method == SvdMethod::randomized ? "randomized" : o.rg.truncation.adjoint == SvdAdjoint::sylvester ? "sylvester" : "full",
           o.rg.checkpoint == ChainCheckpoint::none ? "none"
           : o.rg.checkpoint == ChainCheckpoint::every_step ? "every_step" : "sqrt",
           beta, best, num(p.ln_z).c_str(), num(p.u).c_str(), num(p.c).c_str(), num(p.ln_z - ex.ln_z).c_str(),

@@ -1,6 +1,6 @@
 // linalg's op table: one row per differentiable function, with inputs drawn so that the
 // tested derivative exists (separated spectra, SPD or well-conditioned matrices) and a
-// gauge-invariant readout of multi-output decompositions (linalg-adjoints.md 7):
+// gauge-invariant readout of multi-output decompositions (docs/adjoints.md, "SVD"):
 // singular/eigen vectors enter only through sign-invariant combinations (U o U,
 // U diag(c) V^T, V diag(c) V^T), QR/LQ factors directly (diag(R) >= 0 makes them unique).
 #include <cmath>
@@ -104,7 +104,7 @@ OpInfo row(std::string name, std::function<Tensor(const V&)> fn, Cases cases, Sa
   o.sample = std::move(sample);
   o.max_order = 2;
   // Central differences with eps = 1e-6 reach ~1e-9 relative on these well-conditioned
-  // inputs (linalg-adjoints.md 7-8); 1e-6 leaves a wide margin without hiding errors.
+  // inputs; 1e-6 leaves a wide margin without hiding errors.
   o.tolerances.eps = 1e-6;
   o.tolerances.rtol = 1e-6;
   o.tolerances.atol = 1e-8;
@@ -130,7 +130,7 @@ std::vector<OpInfo> build() {
                   shapes, svd_sample));
   t.push_back(row("svd_full_matrices",
                   [](const V& x) {
-                    auto f = svd(x[0], true);
+                    auto f = svd(x[0], {.full_matrices = true});
                     const int64_t K = f.S.size(-1);
                     return svd_readout(slice(f.U, -1, 0, K), f.S, slice(f.Vh, -2, 0, K));
                   },
@@ -166,7 +166,17 @@ std::vector<OpInfo> build() {
                   eig_sample));
   t.push_back(row("eigvalsh", [](const V& x) { return eigvalsh(x[0]); }, square, eig_sample));
   t.push_back(row("eigh_truncated",
-                  [](const V& x) { auto f = eigh_truncated(x[0], 2); return eigh_readout(f.w, f.V); },
+                  [](const V& x) {
+                    auto f = eigh_truncated(x[0], {.max_rank = 2});
+                    return concatenate({eigh_readout(f.w, f.V), expand_dims(f.discarded_weight, -1)}, -1);
+                  },
+                  {{Shape{4, 4}}, {Shape{2, 5, 5}}}, eig_sample));
+  // Cut by rel_cutoff (|w| > 0.6 * 3.2 keeps 3.2, -2.75, 2.3), multiplets kept (none here).
+  t.push_back(row("eigh_truncated_cutoff",
+                  [](const V& x) {
+                    auto f = eigh_truncated(x[0], {.rel_cutoff = 0.6, .keep_multiplets = true});
+                    return concatenate({eigh_readout(f.w, f.V), expand_dims(f.discarded_weight, -1)}, -1);
+                  },
                   {{Shape{4, 4}}, {Shape{2, 5, 5}}}, eig_sample));
 
   const auto general = first_input(well_conditioned);
@@ -190,10 +200,10 @@ std::vector<OpInfo> build() {
                   {{Shape{3, 3}, Shape{3, 2}}, {Shape{4, 4}, Shape{4}}, {Shape{2, 3, 3}, Shape{2, 3, 2}},
                    {Shape{2, 3, 3}, Shape{3, 1}}},
                   general));
-  t.push_back(row("solve_triangular_upper_left", [](const V& x) { return solve_triangular(x[0], x[1], true); },
+  t.push_back(row("solve_triangular_upper_left", [](const V& x) { return solve_triangular(x[0], x[1], {.upper = true}); },
                   {{Shape{3, 3}, Shape{3, 2}}, {Shape{2, 4, 4}, Shape{2, 4, 3}}}, general));
   t.push_back(row("solve_triangular_lower_right_unit",
-                  [](const V& x) { return solve_triangular(x[0], x[1], false, false, true); },
+                  [](const V& x) { return solve_triangular(x[0], x[1], {.upper = false, .left = false, .unit_diagonal = true}); },
                   {{Shape{3, 3}, Shape{2, 3}}, {Shape{2, 4, 4}, Shape{2, 3, 4}}}, general));
   t.push_back(row("inv", [](const V& x) { return inv(x[0]); }, square, general));
   t.push_back(row("det", [](const V& x) { return det(x[0]); }, square, general));

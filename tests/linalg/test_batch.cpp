@@ -39,7 +39,9 @@ TEST(Batch, DecompositionsEqualOneByOne) {
   const auto t = svd_truncated(Tensor(tall), o);
   o.method = SvdMethod::randomized;
   const auto r = svd_truncated(Tensor(tall), o);
-  const auto et = eigh_truncated(Tensor(sq), 2);
+  TruncationOptions two;
+  two.max_rank = 2;
+  const auto et = eigh_truncated(Tensor(sq), {.max_rank = 2});
   for (int64_t i = 0; i < count; ++i) {
     const auto s1 = svd(element(tall, i));
     EXPECT_LE(max_diff(s.U, i, s1.U), 1e-14);
@@ -55,9 +57,9 @@ TEST(Batch, DecompositionsEqualOneByOne) {
     EXPECT_LE(max_diff(x, i, solve(element(sq, i), element(rhs, i))), 1e-13);
     EXPECT_LE(max_diff(yi, i, inv(element(sq, i))), 1e-13);
     EXPECT_LE(max_diff(d, i, det(element(sq, i))), 1e-13);
-    EXPECT_LE(max_diff(t.S, i, svd_truncated(element(tall, i), TruncationOptions{2}).S), 1e-14);
+    EXPECT_LE(max_diff(t.S, i, svd_truncated(element(tall, i), two).S), 1e-14);
     EXPECT_LE(max_diff(r.U, i, svd_truncated(element(tall, i), o).U), 1e-13);
-    EXPECT_LE(max_diff(et.V, i, eigh_truncated(element(sq, i), 2).V), 1e-14);
+    EXPECT_LE(max_diff(et.V, i, eigh_truncated(element(sq, i), {.max_rank = 2}).V), 1e-14);
   }
 }
 

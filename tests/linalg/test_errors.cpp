@@ -30,7 +30,7 @@ TEST(LinalgErrors, NonSquare) {
   const Tensor a(NDArray::randn(Shape{3, 4}, 1));
   expect_error([&] { eigh(a); }, {"eigh", "[3, 4]", "not square"});
   expect_error([&] { eigvalsh(a); }, {"eigvalsh", "[3, 4]", "not square"});
-  expect_error([&] { eigh_truncated(a, 1); }, {"eigh_truncated", "[3, 4]", "not square"});
+  expect_error([&] { eigh_truncated(a, {.max_rank = 1}); }, {"eigh_truncated", "[3, 4]", "not square"});
   expect_error([&] { cholesky(a); }, {"cholesky", "[3, 4]", "not square"});
   expect_error([&] { inv(a); }, {"inv", "[3, 4]", "not square"});
   expect_error([&] { det(a); }, {"det", "[3, 4]", "not square"});
@@ -61,7 +61,7 @@ TEST(LinalgErrors, Singular) {
   expect_error([&] { inv(S); }, {"inv", "[2, 2]", "singular"});
   Mat t(2, 2);
   t << 1, 1, 0, 0;
-  expect_error([&] { solve_triangular(Tensor(arr(t)), Tensor(NDArray::ones(Shape{2, 1})), true); },
+  expect_error([&] { solve_triangular(Tensor(arr(t)), Tensor(NDArray::ones(Shape{2, 1})), {.upper = true}); },
                {"solve_triangular", "[2, 2]", "singular", "diagonal entry 1"});
   // The value of slogdet at a singular matrix is (0, -inf); its gradient is infinite.
   const Tensor X(arr(s), true);
@@ -98,12 +98,12 @@ TEST(LinalgErrors, NonFiniteInput) {
     check("svd_truncated", [&] { svd_truncated(A, o); });
     check("eigh", [&] { eigh(A); });
     check("eigvalsh", [&] { eigvalsh(A); });
-    check("eigh_truncated", [&] { eigh_truncated(A, 1); });
+    check("eigh_truncated", [&] { eigh_truncated(A, {.max_rank = 1}); });
     check("qr", [&] { qr(A); });
     check("lq", [&] { lq(A); });
     check("cholesky", [&] { cholesky(A); });
     check("solve", [&] { solve(A, B); });
-    check("solve_triangular", [&] { solve_triangular(A, B, true); });
+    check("solve_triangular", [&] { solve_triangular(A, B, {.upper = true}); });
     check("inv", [&] { inv(A); });
     check("det", [&] { det(A); });
     check("slogdet", [&] { slogdet(A); });
@@ -117,8 +117,9 @@ TEST(LinalgErrors, BadShapesAndOptions) {
   expect_error([&] { solve(A, Tensor(NDArray::randn(Shape{3, 2}, 9))); }, {"solve", "[4, 4]", "[3, 2]"});
   expect_error([&] { solve(Tensor(NDArray::randn(Shape{2, 4, 4}, 9)), Tensor(NDArray::randn(Shape{3, 4, 1}, 9))); },
                {"solve", "broadcast"});
-  expect_error([&] { eigh_truncated(A, 0); }, {"eigh_truncated", "k must be in [1, 4]"});
-  expect_error([&] { eigh_truncated(A, 5); }, {"eigh_truncated", "got 5"});
+  expect_error([&] { eigh_truncated(A, {.max_rank = 0}); }, {"eigh_truncated", "max_rank", "got 0"});
+  expect_error([&] { eigh_truncated(A, {.abs_cutoff = -1.0}); }, {"eigh_truncated", "abs_cutoff"});
+  expect_error([&] { eigh_truncated(A, {.multiplet_tol = NAN}); }, {"eigh_truncated", "multiplet_tol"});
   TruncationOptions o;
   o.max_rank = 0;
   expect_error([&] { svd_truncated(A, o); }, {"svd_truncated", "max_rank"});
@@ -135,10 +136,16 @@ TEST(LinalgErrors, BadShapesAndOptions) {
   o.method = SvdMethod::full;
   o.rel_cutoff = 1.5;
   expect_error([&] { svd_truncated(A, o); }, {"svd_truncated", "rel_cutoff"});
+  o.rel_cutoff = 0.0;
+  o.method = SvdMethod::randomized;
+  o.adjoint = SvdAdjoint::full_spectrum;
+  expect_error([&] { svd_truncated(A, o); }, {"svd_truncated", "full_spectrum", "method full"});
+  o.method = SvdMethod::full;
+  o.adjoint = SvdAdjoint::automatic;
   DegeneracyOptions d;
   d.eps = -1.0;
   const Tensor X(A.value(), true);
-  expect_error([&] { grad(sum(svd(X, false, d).U), X); }, {"eps"});
+  expect_error([&] { grad(sum(svd(X, {.degeneracy = d}).U), X); }, {"eps"});
 }
 
 }  // namespace

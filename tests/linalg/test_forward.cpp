@@ -41,7 +41,7 @@ TEST(SvdForward, MatchesEigenOnTallSquareWide) {
 TEST(SvdForward, FullMatricesAreSquareOrthogonal) {
   for (auto [m, n] : kShapes) {
     const NDArray a = NDArray::randn(Shape{m, n}, 40 + m);
-    const auto f = svd(Tensor(a), true);
+    const auto f = svd(Tensor(a), {.full_matrices = true});
     const int64_t K = std::min(m, n);
     ASSERT_EQ(f.U.shape(), (Shape{m, m}));
     ASSERT_EQ(f.Vh.shape(), (Shape{n, n}));
@@ -76,7 +76,7 @@ TEST(EighForward, MatchesEigenAndSymmetrizes) {
 TEST(EighForward, TruncatedKeepsLargestMagnitudes) {
   const std::vector<double> w = {0.3, -4.0, 2.5, -1.0, 3.0, 0.1};
   const Mat A = with_eigenvalues(w, 5);
-  const auto f = eigh_truncated(Tensor(arr(A)), 3);
+  const auto f = eigh_truncated(Tensor(arr(A)), {.max_rank = 3});
   const Vec wk = vec(f.w);
   ASSERT_EQ(wk.size(), 3);
   EXPECT_NEAR(wk(0), -4.0, 1e-12);
@@ -85,6 +85,8 @@ TEST(EighForward, TruncatedKeepsLargestMagnitudes) {
   const Mat Vk = mat(f.V);
   EXPECT_LE((A * Vk - Vk * wk.asDiagonal()).norm(), 1e-12);
   EXPECT_LE((Vk.transpose() * Vk - Mat::Identity(3, 3)).norm(), 1e-13);
+  // discarded: 0.3, -1, 0.1 of sum w^2 = 32.35
+  EXPECT_NEAR(f.discarded_weight.item(), (0.09 + 1.0 + 0.01) / 32.35, 1e-14);
 }
 
 TEST(QrForward, MatchesEigenWithPositiveDiagonal) {
@@ -156,12 +158,12 @@ TEST(SolveForward, MatchesEigenIncludingVectorsAndBroadcast) {
 TEST(SolveTriangularForward, AllVariantsMatchEigen) {
   const Mat A = mat(NDArray::randn(Shape{4, 4}, 600)) + 3 * Mat::Identity(4, 4);
   const Mat B = mat(NDArray::randn(Shape{4, 2}, 601)), Bt = B.transpose();
-  const Mat up = mat(solve_triangular(Tensor(arr(A)), Tensor(arr(B)), true));
+  const Mat up = mat(solve_triangular(Tensor(arr(A)), Tensor(arr(B)), {.upper = true}));
   EXPECT_LE((up - A.triangularView<Eigen::Upper>().solve(B)).norm(), 1e-12);
-  const Mat lo_unit = mat(solve_triangular(Tensor(arr(A)), Tensor(arr(B)), false, true, true));
+  const Mat lo_unit = mat(solve_triangular(Tensor(arr(A)), Tensor(arr(B)), {.upper = false, .unit_diagonal = true}));
   EXPECT_LE((lo_unit - A.triangularView<Eigen::UnitLower>().solve(B)).norm(), 1e-12);
   // Right side: X A = Bt.
-  const Mat right = mat(solve_triangular(Tensor(arr(A)), Tensor(arr(Bt)), true, false));
+  const Mat right = mat(solve_triangular(Tensor(arr(A)), Tensor(arr(Bt)), {.upper = true, .left = false}));
   EXPECT_LE((right * Mat(A.triangularView<Eigen::Upper>()) - Bt).norm(), 1e-12);
 }
 

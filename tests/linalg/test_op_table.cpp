@@ -20,7 +20,7 @@ INSTANTIATE_TEST_SUITE_P(Ops, LinalgOpTable, ::testing::Range<size_t>(0, linalg_
 // The issue's function list: every one must have a row.
 TEST(LinalgOpTable, CoversTheIssueList) {
   const char* required[] = {"svd", "svd_full_matrices", "svd_truncated", "svd_truncated_sylvester",
-                            "svd_truncated_randomized", "eigh", "eigvalsh", "eigh_truncated", "qr", "lq",
+                            "svd_truncated_randomized", "eigh", "eigvalsh", "eigh_truncated", "eigh_truncated_cutoff", "qr", "lq",
                             "cholesky", "solve", "solve_triangular_upper_left",
                             "solve_triangular_lower_right_unit", "inv", "det", "slogdet"};
   for (const char* name : required) {

@@ -1,6 +1,6 @@
-// Truncated SVD adjoints (linalg-adjoints.md 1.2, table 8): option A (full factors,
+// Truncated SVD adjoints (docs/adjoints.md, "truncated SVD"): option A (full factors,
 // zero-padded) and option B (Sylvester system) against central finite differences at a
-// discarded/kept ratio of 0.6, and the old rule (1.1 on the kept triplets alone) shown
+// discarded/kept ratio of 0.6, and the old rule (the thin adjoint on the kept triplets alone) shown
 // to be wrong there. Also the randomized route in its approximate regime.
 #include <gtest/gtest.h>
 
@@ -110,7 +110,7 @@ TEST(TruncatedSvd, OldRuleIsWrongAtRatio06) {
     const Mat exact = mat(grad(truncated_loss(X, L, o), X));
     const Mat old = L.old_rule(A, tc.k);
     // The old rule misses the discarded-subspace term: a relative error of order 1
-    // (linalg-adjoints.md 8: 0.15 - 1.0), while the exact rules agree with FD to 1e-7.
+    // (15-100% in docs/adjoints.md, "truncated SVD"), while the exact rules agree with FD to 1e-7.
     EXPECT_GT((old - exact).norm() / exact.norm(), 0.1) << tc.m << "x" << tc.n;
     std::printf("[ measure ] old rule %ldx%ld k=%ld: |old - exact| / |exact| = %.2f\n", long(tc.m), long(tc.n),
                 long(tc.k), (old - exact).norm() / exact.norm());

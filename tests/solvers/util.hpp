@@ -1,7 +1,9 @@
 // Helpers for the solvers tests: temporary directories and reference objectives written
 // by hand (independent of the tnad code under test).
 #pragma once
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <cmath>
 #include <filesystem>
@@ -34,6 +36,29 @@ class TempDir {
   std::string path_;
 };
 
+// RLIMIT_FSIZE for this process while in scope (a write beyond it fails with EFBIG, as a
+// full disk fails with ENOSPC); SIGXFSZ is ignored meanwhile.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &old_);
+    old_handler_ = signal(SIGXFSZ, SIG_IGN);
+    rlimit r = old_;
+    r.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &r);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_);
+    signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit old_{};
+  sighandler_t old_handler_ = SIG_DFL;
+};
+
 // Chained Rosenbrock with its analytic gradient.
 inline double rosenbrock(const std::vector<double>& x, std::vector<double>& g) {
   const std::size_t n = x.size();
@@ -52,6 +77,17 @@ inline std::vector<double> rosenbrock_start(std::size_t n) {
   std::vector<double> x(n);
   for (std::size_t i = 0; i < n; ++i) x[i] = i % 2 == 0 ? -1.2 : 1.0;
   return x;
+}
+
+// True when a temporary of an atomic write of `path` (PATH.tmp-XXXXXX, or the older
+// PATH.tmp) is left next to it.
+inline bool has_temporaries(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::string prefix = p.filename().string() + ".tmp";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(p.parent_path(), ec))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) return true;
+  return false;
 }
 
 inline double max_abs_diff(const std::vector<double>& a, const std::vector<double>& b) {

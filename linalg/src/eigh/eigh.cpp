@@ -1,5 +1,5 @@
 // eigh, eigvalsh, eigh_truncated: forward kernels and adjoints side by side
-// (linalg-adjoints.md 2). Real case written; each ^T is ^H for complex.
+// (docs/adjoints.md, "eigh"). Real case written; each ^T is ^H for complex.
 #include "tnad/linalg/eigh.hpp"
 
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include "lapack/kernels.hpp"
 #include "common/spectral.hpp"
 #include "common/tensor_util.hpp"
+#include "tnad/ad/nd.hpp"
 #include "tnad/ad/op.hpp"
 #include "tnad/ad/ops.hpp"
 
@@ -99,28 +100,43 @@ Tensor eigvalsh(const Tensor& A) {
   return Tensor(ld::eigh_factors(A.value(), false, "eigvalsh").w);
 }
 
-Eigh eigh_truncated(const Tensor& A, int64_t k, const DegeneracyOptions& degeneracy) {
-  const ld::MatrixBatch b = ld::matrix_batch(A.value(), "eigh_truncated");
-  ld::require_square(b, A.value(), "eigh_truncated");
-  ld::require_finite(A.value(), "eigh_truncated");
-  if (k < 1 || k > b.n)
-    throw_error("eigh_truncated: k must be in [1, ", b.n, "] for input ", A.shape(), ", got ", k);
+TruncatedEigh eigh_truncated(const Tensor& A, const Truncation& t, const DegeneracyOptions& degeneracy) {
+  const char* op = "eigh_truncated";
+  check_truncation(t, op);
+  const ld::MatrixBatch b = ld::matrix_batch(A.value(), op);
+  ld::require_square(b, A.value(), op);
+  ld::require_finite(A.value(), op);
+  const int64_t n = b.n;
   const Eigh full = eigh(A, degeneracy);
-  // Per matrix: the k largest |w|, descending (ties: larger w first), as column indices.
-  auto idx = std::make_shared<std::vector<int64_t>>(b.count * k);
+  // Per matrix: all columns by descending |w| (ties: larger w first), and those |w|.
+  auto order = std::make_shared<std::vector<int64_t>>(b.count * n);
+  std::vector<double> magnitudes(std::size_t(b.count * n));
   const double* w = full.w.data();
-  std::vector<int64_t> order(b.n);
   for (int64_t i = 0; i < b.count; ++i) {
-    const double* wi = w + i * b.n;
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+    const double* wi = w + i * n;
+    int64_t* oi = order->data() + i * n;
+    std::iota(oi, oi + n, 0);
+    std::stable_sort(oi, oi + n, [&](int64_t x, int64_t y) {
       if (std::abs(wi[x]) != std::abs(wi[y])) return std::abs(wi[x]) > std::abs(wi[y]);
       return wi[x] > wi[y];
     });
-    std::copy(order.begin(), order.begin() + k, idx->begin() + i * k);
+    for (int64_t j = 0; j < n; ++j) magnitudes[std::size_t(i * n + j)] = std::abs(wi[oi[j]]);
   }
-  const ld::Index index = idx;
-  return {ld::gather_columns(full.w, index, b.count, k), ld::gather_columns(full.V, index, b.count, k)};
+  const int64_t k = kept_rank(magnitudes, t, b.count, op);
+  auto kept = std::make_shared<std::vector<int64_t>>(b.count * k);
+  for (int64_t i = 0; i < b.count; ++i)
+    std::copy(order->begin() + i * n, order->begin() + i * n + k, kept->begin() + i * k);
+  // w in that order, so that the discarded weight reads the tail directly (no cancellation).
+  const Tensor w_sorted = ld::gather_columns(full.w, order, b.count, n);
+  const Tensor w_kept = k == n ? w_sorted : slice(w_sorted, -1, 0, k);
+  const Tensor total = sum(w_sorted * w_sorted, {-1});
+  Tensor discarded = total * 0.0;
+  if (k < n) {
+    const Tensor tail = slice(w_sorted, -1, k, n);
+    const Tensor positive(nd::greater(total.value(), NDArray::scalar(0.0)));
+    discarded = where(positive, sum(tail * tail, {-1}) / where(positive, total, Tensor(1.0)), Tensor(0.0));
+  }
+  return {w_kept, ld::gather_columns(full.V, kept, b.count, k), discarded};
 }
 
 }  // namespace tnad

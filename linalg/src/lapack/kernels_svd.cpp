@@ -1,6 +1,7 @@
 // SVD kernels: LAPACK dgesdd (dgesvd fallback), randomized range finder (Halko,
 // Martinsson, Tropp, SIAM Rev. 53, 217 (2011), Alg. 4.4 with CholeskyQR2 re-orthonormalisation),
-// and the CG solve of the truncated-SVD Sylvester system (linalg-adjoints.md 1.2, B).
+// and the truncated-SVD Sylvester solve (docs/adjoints.md, "truncated SVD", option B) on
+// krylov.hpp's batched_cg.
 #include <cblas.h>
 #include <lapacke.h>
 
@@ -11,6 +12,7 @@
 
 #include "lapack/kernels.hpp"
 #include "tnad/ad/nd.hpp"
+#include "tnad/linalg/krylov.hpp"
 
 namespace tnad::linalg_detail {
 
@@ -30,7 +32,7 @@ using nd::gemm;
 // 0.1 of I (then the result is orthonormal to rounding); otherwise (rank-deficient or
 // ill-conditioned sketches: power iterations square the spectrum's decay) Householder LQ
 // of the untouched input: the buffer is LAPACK's Y^T (cols x rows); its LQ factor's Q'
-// has orthonormal rows, i.e. Y = Q'^T L^T is a QR of Y (linalg-adjoints.md 0).
+// has orthonormal rows, i.e. Y = Q'^T L^T is a QR of Y.
 void orthonormalize(double* Y, int64_t rows, int64_t cols, const char* op, int64_t index,
                     const Shape& shape) {
   Scratch backup(Y, rows * cols);
@@ -181,6 +183,8 @@ namespace {
 // Rows of Y (r x len, row-major) projected off the span of a basis of q orthonormal vectors,
 // given as the columns of U (len x q): Y <- Y - (Y U) U^T, or as the rows of Vh (q x len):
 // Y <- Y - (Y Vh^T) Vh. YB: r x q scratch.
+inline std::size_t sz(int64_t n) { return static_cast<std::size_t>(n); }
+
 void project_rows(double* Y, int64_t r, int64_t len, const double* B, int64_t q, bool basis_in_rows, double* YB) {
   const auto t = basis_in_rows ? CblasTrans : CblasNoTrans, nt = basis_in_rows ? CblasNoTrans : CblasTrans;
   const int ldb = int(basis_in_rows ? len : q);
@@ -205,6 +209,8 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
                                  !projectors.Vh.defined() || projectors.Vh.shape() != with_matrix(b.batch, q, n)))
     throw_error(op, ": shifted Gram solve got projectors U ", projectors.U.shape(), ", Vh ",
                 projectors.Vh.defined() ? projectors.Vh.shape() : Shape{}, " for A ", M.shape());
+  if (!nd::all_finite(R))
+    throw_error(op, ": the right-hand side of the adjoint's Sylvester solve contains NaN or Inf (a non-finite cotangent)");
   const double* Up = q > 0 ? projectors.U.data() : nullptr;
   const double* Vhp = q > 0 ? projectors.Vh.data() : nullptr;
   NDArray X = NDArray::empty(R.shape());
@@ -214,23 +220,26 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
   const double* Wp = pw > 0 ? deflation.W.data() : nullptr;
   const double* swp = pw > 0 ? deflation.sw.data() : nullptr;
   double* Xp = X.mutable_data();
-  // Preconditioned CG per column on L_j x_j = r_j, L_j = s_j^2 I - M M^T, all columns
-  // sharing the two GEMMs per iteration. Unpreconditioned, the rate is (sqrt(kappa)-1)/
-  // (sqrt(kappa)+1) with kappa = s_j^2/(s_j^2 - s_{k+1}^2): ~16 iterations to 1e-15 at
-  // s_{k+1}/s_k = 0.6 (the plain fixed-point sweep of linalg-adjoints.md 1.2 needs ~70).
-  // The slow directions are the discarded singular vectors just below the cut. Given
-  // approximations W of them (the randomized sketch's oversampled columns, or the next
-  // exact triplets), the preconditioner
+  // Column j solves L_j x_j = r_j, L_j = s_j^2 I - M M^T: k independent SPD systems sharing
+  // M M^T, solved side by side by batched_cg (krylov.hpp) with one pair of GEMMs per
+  // iteration on the columns still iterating. Unpreconditioned, the rate is
+  // (sqrt(kappa)-1)/(sqrt(kappa)+1) with kappa = s_j^2/(s_j^2 - s_{k+1}^2): ~16 iterations to
+  // 1e-15 at s_{k+1}/s_k = 0.6 (the plain fixed-point sweep of docs/adjoints.md, "truncated
+  // SVD", needs ~70). The slow directions are the discarded singular vectors just below the
+  // cut. Given approximations W of them (the randomized sketch's oversampled columns, or the
+  // next exact triplets), the preconditioner
   //   P_j^-1 = I / s_j^2 + W diag(1/(s_j^2 - sw^2) - 1/s_j^2) W^T
   // inverts L_j exactly on span(W) and is SPD (denominators clamped away from 0), so
   // P_j^-1 L_j has its spectrum clustered at 1 up to the error of W and the tail below sw:
-  // a few iterations. A column whose curvature p^T L p is not positive (a cut through a
-  // multiplet) stops there, so the result stays finite.
-  // The iteration runs on transposed (k x m) blocks: row j is column j's vector, so the
-  // per-column dot products are contiguous and the two GEMMs are k x m x n shaped, which
-  // OpenBLAS runs ~1.4x faster than the m x k x n shapes for k << m.
-  constexpr double tol = 1e-14;
-  constexpr int max_iter = 2000;
+  // a few iterations. A column that meets a direction of non-positive curvature (a cut
+  // through a multiplet, where the true gradient diverges) or misses the tolerance keeps its
+  // last finite iterate: that is this caller's decision (keep_multiplets avoids the case).
+  // The systems are rows of (k x m) blocks: the per-column dot products are contiguous and
+  // the two GEMMs are k x m x n shaped, which OpenBLAS runs ~1.4x faster than m x k x n for
+  // k << m.
+  SolveOptions cg_options;
+  cg_options.tol = 1e-14;
+  cg_options.max_iter = 2000;
   for_each_matrix(b.count, 4 * m * n * k * 20, [&](int64_t i) {
     const double* Mi = Mp + i * m * n;
     const double* si = sp + i * k;
@@ -238,135 +247,71 @@ NDArray shifted_gram_solve(const NDArray& M, const NDArray& s, const NDArray& R,
     const double* Ri = Rp + i * m * k;
     const double* Ui = q > 0 ? Up + i * m * q : nullptr;
     const double* Vhi = q > 0 ? Vhp + i * q * n : nullptr;
-    double* Xi = Xp + i * m * k;
-    Scratch x(k * m), r(k * m), z(k * m), p(k * m), T(k * n), Lp(k * m), small(k * std::max<int64_t>(q, 1));
-    x.fill(0.0);
-    for (int64_t row = 0; row < m; ++row)
-      for (int64_t j = 0; j < k; ++j) r[j * m + row] = Ri[row * k + j];
-    // Per-column state, indexed by the column's row in the packed blocks: the columns still
-    // iterating occupy rows [0, kk) (col maps back), so the GEMMs shrink as columns converge
-    // (the leading columns, far from the cut, need a third of the iterations of the last).
-    std::vector<int64_t> col(k);
-    std::vector<double> s2(k), C(k * pw), RW(k * pw), rr(k), rz(k), target(k);
+    std::vector<double> s2(sz(k)), C(sz(k * pw));
     for (int64_t j = 0; j < k; ++j) {
-      col[j] = j;
-      s2[j] = si[j] * si[j];
+      s2[sz(j)] = si[j] * si[j];
+      if (!(s2[sz(j)] > 0.0)) continue;  // s_j = 0: P = I for this column (C stays 0)
       for (int64_t w = 0; w < pw; ++w) {
         const double sw = swp[i * pw + w];
-        C[j * pw + w] = 1.0 / std::max(s2[j] - sw * sw, 1e-3 * s2[j]) - 1.0 / s2[j];
+        C[sz(j * pw + w)] = 1.0 / std::max(s2[sz(j)] - sw * sw, 1e-3 * s2[sz(j)]) - 1.0 / s2[sz(j)];
       }
     }
-    auto dot = [m](const double* a, const double* c) {
-      double acc = 0.0;
-      for (int64_t row = 0; row < m; ++row) acc += a[row] * c[row];
-      return acc;
-    };
-    int64_t kk = k;
-    // z = P^-1 r (P = I/s^2 where s_j = 0: then L_j = -M M^T, and the curvature test below
-    // stops the column at once).
-    auto precondition = [&] {
-      for (int64_t j = 0; j < kk; ++j) {
-        const double f = s2[j] > 0.0 ? 1.0 / s2[j] : 1.0;
-        for (int64_t row = 0; row < m; ++row) z[j * m + row] = f * r[j * m + row];
-      }
-      if (pw == 0) return;
-      gemm(false, false, kk, pw, m, r.data(), m, Wi, pw, RW.data(), pw);  // (W^T r)^T
-      for (int64_t a = 0; a < kk * pw; ++a) RW[a] *= C[a];
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(kk), int(m), int(pw), 1.0, RW.data(),
-                  int(pw), Wi, int(pw), 1.0, z.data(), int(m));  // z += W (C o W^T r)
-    };
-    // Writes the finished columns (done[j]) to X and packs the others to the front.
-    std::vector<char> done(k, 0);
-    auto retire = [&] {
-      int64_t next = 0;
-      for (int64_t j = 0; j < kk; ++j) {
-        if (done[j]) {
-          for (int64_t row = 0; row < m; ++row) Xi[row * k + col[j]] = x[j * m + row];
-          continue;
-        }
-        if (next != j) {
-          for (double* a : {x.data(), r.data(), z.data(), p.data()})
-            std::copy(a + j * m, a + (j + 1) * m, a + next * m);
-          std::copy(C.begin() + j * pw, C.begin() + (j + 1) * pw, C.begin() + next * pw);
-          col[next] = col[j];
-          s2[next] = s2[j];
-          rr[next] = rr[j];
-          rz[next] = rz[j];
-          target[next] = target[j];
-        }
-        done[next] = 0;
-        ++next;
-      }
-      kk = next;
-    };
-    precondition();
-    std::copy(z.data(), z.data() + k * m, p.data());
-    for (int64_t j = 0; j < k; ++j) {
-      rr[j] = dot(&r[j * m], &r[j * m]);
-      rz[j] = dot(&r[j * m], &z[j * m]);
-      target[j] = tol * tol * rr[j];
-      done[j] = !(rr[j] > 0.0);
-    }
-    retire();
-    for (int it = 0; it < max_iter && kk > 0; ++it) {
+    // Rows j of P (kk x m) are the vectors of the systems cols[j]: L P = P diag(s^2) - (M M^T P^T)^T.
+    const RowsMap L = [&](const Tensor& rows, std::span<const int64_t> cols) {
+      const int64_t kk = rows.size(0);
+      const double* P = rows.data();
+      NDArray out = NDArray::empty(Shape{kk, m});
+      double* Lp = out.mutable_data();
+      Scratch T(kk * n);
       if (q > 0) {
         // Rows are vectors: M^T p = P_V A^T P_U p, M t = P_U A t. P_U on p is exact
         // arithmetic on an iterate that lies in range(P_U) up to rounding; keeping it makes
         // the operator the one the dense A_perp defines.
-        std::copy(p.data(), p.data() + kk * m, z.data());  // z is free until precondition()
-        project_rows(z.data(), kk, m, Ui, q, false, small.data());
-        gemm(false, false, kk, n, m, z.data(), m, Mi, n, T.data(), n);  // T = (A^T P_U P)^T
+        Scratch Z(P, kk * m), small(kk * q);
+        project_rows(Z.data(), kk, m, Ui, q, false, small.data());
+        gemm(false, false, kk, n, m, Z.data(), m, Mi, n, T.data(), n);  // T = (A^T P_U P)^T
         project_rows(T.data(), kk, n, Vhi, q, true, small.data());      // T = (P_V A^T P_U P)^T
-        gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp.data(), m);  // Lp = (A T)^T
-        project_rows(Lp.data(), kk, m, Ui, q, false, small.data());     // Lp = (M M^T P)^T
+        gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp, m);         // Lp = (A T)^T
+        project_rows(Lp, kk, m, Ui, q, false, small.data());            // Lp = (M M^T P)^T
       } else {
-        gemm(false, false, kk, n, m, p.data(), m, Mi, n, T.data(), n);  // T = (M^T P)^T
-        gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp.data(), m);  // Lp = (M M^T P)^T
+        gemm(false, false, kk, n, m, P, m, Mi, n, T.data(), n);  // T = (M^T P)^T
+        gemm(false, true, kk, m, n, T.data(), n, Mi, n, Lp, m);  // Lp = (M M^T P)^T
       }
-      bool any_done = false;
       for (int64_t j = 0; j < kk; ++j) {
-        double* lp = &Lp[j * m];
-        const double* pj = &p[j * m];
-        double pLp = 0.0, pp = 0.0;
-        for (int64_t row = 0; row < m; ++row) {
-          lp[row] = pj[row] * s2[j] - lp[row];
-          pLp += pj[row] * lp[row];
-          pp += pj[row] * pj[row];
-        }
-        // Curvature at rounding level (or negative): the system is singular or indefinite
-        // along p (a cut through a multiplet, or s_j below a discarded value). Stop the
-        // column with its current finite iterate rather than divide by ~0.
-        if (!(pLp > 64 * std::numeric_limits<double>::epsilon() * s2[j] * pp)) {
-          done[j] = any_done = true;
-          continue;
-        }
-        const double alpha = rz[j] / pLp;
-        double* xj = &x[j * m];
-        double* rj = &r[j * m];
-        double acc = 0.0;
-        for (int64_t row = 0; row < m; ++row) {
-          xj[row] += alpha * pj[row];
-          rj[row] -= alpha * lp[row];
-          acc += rj[row] * rj[row];
-        }
-        rr[j] = acc;
-        if (acc <= target[j]) done[j] = any_done = true;
+        const double sj = s2[sz(cols[sz(j)])];
+        for (int64_t r = 0; r < m; ++r) Lp[j * m + r] = P[j * m + r] * sj - Lp[j * m + r];
       }
-      if (any_done) retire();
-      if (kk == 0) break;
-      precondition();
+      return Tensor(out);
+    };
+    // z = P^-1 r (P = I where s_j = 0: then L_j = -M M^T, and CG stops the column at once).
+    const RowsMap precondition = [&](const Tensor& rows, std::span<const int64_t> cols) {
+      const int64_t kk = rows.size(0);
+      const double* r = rows.data();
+      NDArray out = NDArray::empty(Shape{kk, m});
+      double* z = out.mutable_data();
       for (int64_t j = 0; j < kk; ++j) {
-        const double rz_new = dot(&r[j * m], &z[j * m]);
-        const double beta = rz_new / rz[j];
-        rz[j] = rz_new;
-        double* pj = &p[j * m];
-        const double* zj = &z[j * m];
-        for (int64_t row = 0; row < m; ++row) pj[row] = zj[row] + beta * pj[row];
+        const double sj = s2[sz(cols[sz(j)])];
+        const double f = sj > 0.0 ? 1.0 / sj : 1.0;
+        for (int64_t e = 0; e < m; ++e) z[j * m + e] = f * r[j * m + e];
       }
-    }
-    // Columns still iterating at max_iter keep their last iterate.
-    for (int64_t j = 0; j < kk; ++j) done[j] = 1;
-    retire();
+      if (pw == 0) return Tensor(out);
+      Scratch RW(kk * pw);
+      gemm(false, false, kk, pw, m, r, m, Wi, pw, RW.data(), pw);  // (W^T r)^T
+      for (int64_t j = 0; j < kk; ++j)
+        for (int64_t w = 0; w < pw; ++w) RW[j * pw + w] *= C[sz(cols[sz(j)] * pw + w)];
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(kk), int(m), int(pw), 1.0, RW.data(), int(pw), Wi,
+                  int(pw), 1.0, z, int(m));  // z += W (C o W^T r)
+      return Tensor(out);
+    };
+    NDArray Rt = NDArray::empty(Shape{k, m});
+    double* rt = Rt.mutable_data();
+    for (int64_t row = 0; row < m; ++row)
+      for (int64_t j = 0; j < k; ++j) rt[j * m + row] = Ri[row * k + j];
+    const BatchedSolveResult res = batched_cg(L, Tensor(Rt), cg_options, precondition);
+    const double* xt = res.x.data();
+    double* Xi = Xp + i * m * k;
+    for (int64_t row = 0; row < m; ++row)
+      for (int64_t j = 0; j < k; ++j) Xi[row * k + j] = xt[j * m + row];
   });
   return X;
 }

@@ -1,4 +1,4 @@
-// qr and lq: forward kernel and adjoint side by side (linalg-adjoints.md 3).
+// qr and lq: forward kernel and adjoint side by side (docs/adjoints.md, "QR").
 // Real case written; each ^T is ^H for complex.
 #include "tnad/linalg/qr.hpp"
 
@@ -87,7 +87,7 @@ QR qr_impl(const Tensor& A, const char* name, const Shape& shape) {
 QR qr(const Tensor& A) { return linalg_detail::qr_impl(A, "qr", A.shape()); }
 
 // A = L Q  <=>  A^T = Q^T L^T, a QR of A^T: the composition carries the LQ adjoint
-// (linalg-adjoints.md 3, LQ via the transposed QR rule) for both shapes.
+// (docs/adjoints.md, "QR": LQ via the transposed QR rule) for both shapes.
 LQ lq(const Tensor& A) {
   linalg_detail::matrix_batch(A.value(), "lq");  // errors name lq and the caller's shape
   linalg_detail::require_finite(A.value(), "lq");

@@ -1,5 +1,5 @@
 // cholesky, solve, solve_triangular, inv, det, slogdet: forward kernels and adjoints side
-// by side (linalg-adjoints.md 3; Giles 2008). Real case written; ^T is ^H for complex.
+// by side (docs/adjoints.md, "solve"; Giles 2008). Real case written; ^T is ^H for complex.
 #include "tnad/linalg/solve.hpp"
 
 #include <algorithm>
@@ -135,8 +135,8 @@ Tensor solve(const Tensor& A_in, const Tensor& B_in) {
   return vector_rhs ? squeeze(X, -1) : X;
 }
 
-Tensor solve_triangular(const Tensor& A_in, const Tensor& B_in, bool upper, bool left,
-                        bool unit_diagonal) {
+Tensor solve_triangular(const Tensor& A_in, const Tensor& B_in, const TriangularOptions& options) {
+  const bool upper = options.upper, left = options.left, unit_diagonal = options.unit_diagonal;
   Tensor A = A_in, B = B_in;
   ld::broadcast_batches(A, B, "solve_triangular");
   if ((left ? B.size(-2) : B.size(-1)) != A.size(-1))

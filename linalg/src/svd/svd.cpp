@@ -1,6 +1,6 @@
 // svd, svdvals and svd_truncated: forward kernels and adjoints side by side.
-// Formulas: linalg-adjoints.md 1.1 (thin), 1.2 (truncated, options A and B), 1.3
-// (degeneracies). Real case written; each ^T below is ^H for complex.
+// Formulas: docs/adjoints.md, "SVD" (thin, degeneracies) and "truncated SVD" (options A
+// and B). Real case written; each ^T below is ^H for complex.
 #include "tnad/linalg/svd.hpp"
 
 #include <algorithm>
@@ -129,7 +129,7 @@ GammaParts svd_gamma(const Tensor& U, const Tensor& S, const Tensor& Vh, const T
   return p;
 }
 
-// Thin-SVD adjoint (1.1): Abar = U Gamma Vh + (Ubar - U J_U) S^-1 Vh
+// Thin-SVD adjoint ("SVD"): Abar = U Gamma Vh + (Ubar - U J_U) S^-1 Vh
 //                                + U S^-1 (Vhbar - J_V^T Vh).
 Tensor svd_backward(Tensor U, const Tensor& S, Tensor Vh, Tensor gU, const Tensor& gS, Tensor gVh,
                     bool full_matrices, const DegeneracyOptions& deg) {
@@ -222,7 +222,7 @@ Tensor shifted_gram_solve_op(const Tensor& A, const Tensor& U, const Tensor& Vh,
                 });
 }
 
-// Option B (1.2): only A and the kept triplets. With A_perp = P_U A P_V,
+// Option B ("truncated SVD"): only A and the kept triplets. With A_perp = P_U A P_V,
 //   X S - A_perp Y = P_U Ubar,  Y S - A_perp^T X = P_V Vbar,
 // eliminated to X S^2 - A_perp A_perp^T X = P_U Ubar S + A_perp P_V Vbar, then
 //   Y = (P_V Vbar + A_perp^T X) S^-1,   Abar = U Gamma_k Vh + X Vh + U Y^T.
@@ -291,49 +291,22 @@ SvdFactors randomized_factors(const NDArray& A, const TruncationOptions& o, int6
   return f;
 }
 
-// k from the (approximate) singular values, one k for the whole batch (svd.hpp).
+// k from the (approximate) singular values, one k for the whole batch (truncation.hpp).
 int64_t choose_rank(const NDArray& S, const TruncationOptions& o) {
-  const int64_t L = S.size(-1), count = S.numel() / std::max<int64_t>(L, 1);
-  const double* s = S.data();
-  int64_t k = 1;
-  for (int64_t b = 0; b < count; ++b) {
-    const double* sb = s + b * L;
-    int64_t kb = L;
-    if (o.rel_cutoff > 0.0) {
-      kb = 0;
-      while (kb < L && sb[kb] > o.rel_cutoff * sb[0]) ++kb;
-    }
-    if (o.max_rank > 0) kb = std::min(kb, o.max_rank);
-    k = std::max(k, kb);
-  }
-  k = std::min(k, L);
-  if (!o.keep_multiplets) return k;
-  auto cuts_multiplet = [&](int64_t kk) {
-    if (kk >= L) return false;
-    for (int64_t b = 0; b < count; ++b) {
-      const double* sb = s + b * L;
-      if (sb[kk - 1] - sb[kk] <= o.multiplet_tol * sb[0]) return true;
-    }
-    return false;
-  };
-  int64_t kk = k;
-  while (kk >= 1 && cuts_multiplet(kk)) --kk;
-  if (kk >= 1) return kk;
-  kk = k;  // the first multiplet reaches past k: keep it whole
-  while (kk < L && cuts_multiplet(kk)) ++kk;
-  return kk;
+  const int64_t L = S.size(-1);
+  return kept_rank(std::span<const double>(S.data(), std::size_t(S.numel())), o, S.numel() / L, "svd_truncated");
 }
 
 void check_truncation_options(const TruncationOptions& o) {
   const char* op = "svd_truncated";
-  if (o.max_rank == 0 || o.max_rank < -1) throw_error(op, ": max_rank must be >= 1 or -1 (no limit), got ", o.max_rank);
-  if (!(o.rel_cutoff >= 0.0 && o.rel_cutoff < 1.0))
-    throw_error(op, ": rel_cutoff must be in [0, 1), got ", o.rel_cutoff);
-  if (!(o.multiplet_tol >= 0.0)) throw_error(op, ": multiplet_tol must be >= 0, got ", o.multiplet_tol);
+  check_truncation(o, op);
   if (o.oversampling < -1) throw_error(op, ": oversampling must be >= 0 or -1 (= max_rank), got ", o.oversampling);
   if (o.power_iterations < 0) throw_error(op, ": power_iterations must be >= 0, got ", o.power_iterations);
   if (o.method == SvdMethod::randomized && o.max_rank < 1)
     throw_error(op, ": the randomized method needs max_rank >= 1 (the sketch size), got ", o.max_rank);
+  if (o.method == SvdMethod::randomized && o.adjoint == SvdAdjoint::full_spectrum)
+    throw_error(op, ": adjoint full_spectrum (option A) needs method full; the randomized method never ",
+                "computes the discarded triplets (use automatic or sylvester)");
 }
 
 // sum_{i>=k} s_i^2 / sum_i s_i^2 over the last axis; 0 for a zero matrix.
@@ -362,7 +335,9 @@ Tensor discarded_from_norm(const Tensor& A, const Tensor& S_kept) {
 
 namespace ld = linalg_detail;
 
-SVD svd(const Tensor& A, bool full_matrices, const DegeneracyOptions& degeneracy) {
+SVD svd(const Tensor& A, const SvdOptions& options) {
+  const bool full_matrices = options.full_matrices;
+  const DegeneracyOptions degeneracy = options.degeneracy;
   ld::SvdFactors f = ld::svd_factors(A.value(), full_matrices, "svd");
   const std::array<Tensor, 1> in{A};
   auto out = record_multi(
@@ -424,7 +399,7 @@ TruncatedSVD svd_truncated(const Tensor& A, const TruncationOptions& o) {
   // Option A: record the full thin SVD and slice it; the slices' adjoints zero-pad the
   // cotangents, and the full rule (with every discarded triplet) is then exact.
   ld::require_finite(A.value(), "svd_truncated");  // (svd() would name itself in the error)
-  const SVD full = svd(A, false, o.degeneracy);
+  const SVD full = svd(A, SvdOptions{.full_matrices = false, .degeneracy = o.degeneracy});
   const int64_t k = ld::choose_rank(full.S.value(), o);
   const int64_t K = full.S.size(-1);
   if (k == K) return {full.U, full.S, full.Vh, ld::discarded_from_spectrum(full.S, k)};

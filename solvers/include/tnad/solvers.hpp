@@ -2,6 +2,7 @@
 // and the run machinery (configs, HDF5 run files, jobs, sweeps).
 #pragma once
 #include "tnad/solvers/config.hpp"
+#include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/group.hpp"
 #include "tnad/solvers/h5.hpp"
 #include "tnad/solvers/ising.hpp"

@@ -15,6 +15,7 @@
 #include "cli/cli.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/solvers/config.hpp"
+#include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/registry.hpp"
 #include "tnad/solvers/run.hpp"
 #include "tnad/solvers/sweep.hpp"
@@ -32,6 +33,37 @@ std::string command_line(int argc, char** argv) {
 
 int exit_code_for_signal(int sig) { return 128 + sig; }
 
+// One line on stderr, whatever the message holds: line breaks escaped, at most 4000
+// characters (each quoted value is capped where it is quoted; this bounds the whole line).
+void print_error(const char* kind, const std::string& message) {
+  std::string line;
+  for (char c : message) {
+    if (c == '\n') line += "\\n";
+    else if (c == '\r') line += "\\r";
+    else line += c;
+  }
+  std::fprintf(stderr, "tnad: %s: %s\n", kind, tnad::runs::shorten(line, 4000).c_str());
+}
+
+// A usage error (exit 2) raised after parsing: a value CLI11 accepted but tnad does not.
+struct UsageError {
+  std::string message;
+};
+
+// --threads N: 0 (OMP_NUM_THREADS or all cores) up to kMaxThreads, as [run] threads.
+int checked_threads(const CLI::Option* opt, int value) {
+  if (!*opt) return -1;
+  if (value < 0 || value > kMaxThreads)
+    throw UsageError{"--threads " + std::to_string(value) + ": out of range: must be in [0, " +
+                     std::to_string(kMaxThreads) + "] (0: OMP_NUM_THREADS or all cores)"};
+  return value;
+}
+
+// A file or directory option that was given must name something.
+void require_name(const CLI::Option* opt, const std::string& value, const char* what) {
+  if (*opt && value.empty()) throw UsageError{std::string(opt->get_name()) + ": the " + what + " name is empty"};
+}
+
 std::string text_of(const tnad::runs::Value& v) { return v.to_toml(); }
 
 int cmd_jobs(const std::string& name) {
@@ -48,7 +80,7 @@ int cmd_jobs(const std::string& name) {
       if (t.uses_optimizer) std::printf("\n(uses [optimizer]: see `tnad run CONFIG --print-config`)\n");
     }
   }
-  if (!name.empty() && !find_job_type(name)) tnad::throw_error("unknown job '", name, "' (see `tnad jobs`)");
+  if (!name.empty() && !find_job_type(name)) tnad::throw_error("unknown job '", shorten(name), "' (see `tnad jobs`)");
   return 0;
 }
 
@@ -66,7 +98,7 @@ int cmd_example(const std::string& name) {
     }
   std::string list;
   for (const auto& [n, t] : ex) list += (list.empty() ? "" : ", ") + n;
-  tnad::throw_error("no example config '", name, "'; available: ", list);
+  tnad::throw_error("no example config '", shorten(name), "'; available: ", list);
 }
 
 int cmd_run(const std::string& config_path, const RunOptions& ro, bool print_config) {
@@ -83,8 +115,7 @@ int cmd_run(const std::string& config_path, const RunOptions& ro, bool print_con
     case RunStatus::finished: return 0;
     case RunStatus::interrupted: return exit_code_for_signal(r.signal);
     case RunStatus::failed:
-      std::fprintf(stderr, "tnad: error: %s (state before the failing step kept in %s)\n", r.error.c_str(),
-                   r.output.c_str());
+      print_error("error", r.error + " (state before the failing step kept in " + r.output + ")");
       return 1;
   }
   return 1;
@@ -93,14 +124,14 @@ int cmd_run(const std::string& config_path, const RunOptions& ro, bool print_con
 void print_outcome(const Sweep& s, const TaskOutcome& t, bool quiet) {
   if (quiet && t.status != "failed") return;
   std::fprintf(stderr, "task %lld (%s): %s%s%s\n", static_cast<long long>(t.task), s.describe(t.task).c_str(),
-               t.status.c_str(), t.message.empty() ? "" : " -- ", t.message.c_str());
+               t.status.c_str(), t.message.empty() ? "" : " -- ", shorten(t.message, 4000).c_str());
 }
 
 int cmd_sweep(const std::string& config_path, std::string dir, bool list, int64_t task, bool all, bool mpi,
               bool print_config, const SweepOptions& so, int* argc, char*** argv) {
   Config base = load_config(config_path);
   Sweep sweep(base);
-  if (dir.empty()) dir = default_sweep_dir(base);
+  if (dir.empty()) dir = default_sweep_dir(base);  // (an explicit -o '' was refused before)
   if (list) {
     std::fputs(list_tasks(sweep, dir).c_str(), stdout);
     return 0;
@@ -121,7 +152,7 @@ int cmd_sweep(const std::string& config_path, std::string dir, bool list, int64_
     errno = 0;
     long long v = std::strtoll(id, &end, 10);
     if (errno || end == id || *end != '\0' || v < 0)
-      tnad::throw_error("SLURM_ARRAY_TASK_ID = '", id, "' is not a task index");
+      tnad::throw_error("SLURM_ARRAY_TASK_ID = '", shorten(id), "' is not a task index");
     tasks.push_back(v);
   } else {
     tnad::throw_error("tnad sweep: choose the tasks: --task I, --all, --mpi, --list (or run as a SLURM array task)");
@@ -135,7 +166,7 @@ int cmd_sweep(const std::string& config_path, std::string dir, bool list, int64_
   int failed = 0;
   for (int64_t t : tasks) {
     if (int s = pending_signal()) return exit_code_for_signal(s);
-    if (!so.quiet && tasks.size() > 1 && task_status(sweep.task_file(dir, t)) != "finished")
+    if (!so.quiet && tasks.size() > 1 && task_status(sweep, t, dir) != "finished")
       std::fprintf(stderr, "task %lld (%s): running\n", static_cast<long long>(t), sweep.describe(t).c_str());
     TaskOutcome o = run_task(sweep, t, dir, so);
     print_outcome(sweep, o, so.quiet);
@@ -169,10 +200,11 @@ int main(int argc, char** argv) {
   bool print_config = false;
   auto* run_cmd = app.add_subcommand("run", "run one calculation described by a TOML config");
   run_cmd->add_option("config", config_path, "the config file (examples: `tnad example`)")->required();
-  run_cmd->add_option("-o,--output", output, "output HDF5 file (default: [output] file, else CONFIG name .h5)");
+  auto* run_out = run_cmd->add_option("-o,--output", output, "output HDF5 file (default: [output] file, else CONFIG name .h5)");
   run_cmd->add_flag("--resume", ro.resume, "continue from the output's last checkpoint (fresh if none)");
   run_cmd->add_flag("--overwrite", ro.overwrite, "replace an existing output file");
-  run_cmd->add_option("--threads", threads, "OpenMP threads (default: [run] threads, else OMP_NUM_THREADS)");
+  auto* run_threads = run_cmd->add_option("--threads", threads,
+                                          "OpenMP threads, 0 to 1024 (0: OMP_NUM_THREADS or all cores; default: [run] threads)");
   run_cmd->add_flag("-q,--quiet", ro.quiet, "no progress output");
   run_cmd->add_flag("--print-config", print_config, "print the effective config (defaults filled in) and exit");
 
@@ -184,7 +216,7 @@ int main(int argc, char** argv) {
   int sweep_threads = -1;
   auto* sweep_cmd = app.add_subcommand("sweep", "run the tasks of a config's [sweep] (locally, SLURM array, MPI)");
   sweep_cmd->add_option("config", sweep_config, "the config file with a [sweep] table")->required();
-  sweep_cmd->add_option("-o,--dir", sweep_dir, "output directory (default: [output] dir, else CONFIG name + -sweep)");
+  auto* sweep_out = sweep_cmd->add_option("-o,--dir", sweep_dir, "output directory (default: [output] dir, else CONFIG name + -sweep)");
   auto* o_list = sweep_cmd->add_flag("--list", list, "print the tasks with their parameters and status");
   auto* o_task = sweep_cmd->add_option("--task", task, "run task I (default: $SLURM_ARRAY_TASK_ID)");
   auto* o_all = sweep_cmd->add_flag("--all", all, "run every task here, one after the other");
@@ -192,16 +224,18 @@ int main(int argc, char** argv) {
   o_list->excludes(o_task)->excludes(o_all)->excludes(o_mpi);
   o_task->excludes(o_all)->excludes(o_mpi);
   o_all->excludes(o_mpi);
-  sweep_cmd->add_option("--threads", sweep_threads, "OpenMP threads per task");
+  auto* sweep_threads_opt = sweep_cmd->add_option("--threads", sweep_threads, "OpenMP threads per task, 0 to 1024 (0: all)");
   sweep_cmd->add_flag("--progress", so.progress, "per-step progress lines of every task");
   sweep_cmd->add_flag("-q,--quiet", so.quiet, "only failures");
   sweep_cmd->add_flag("--print-config", sweep_print, "print the effective config of task I (--task, default 0)");
 
   // ---- merge, inspect, jobs, example
   std::string merge_dir, merge_out;
+  MergeOptions mo;
   auto* merge_cmd = app.add_subcommand("merge", "gather a sweep directory into one HDF5 table");
   merge_cmd->add_option("dir", merge_dir, "the sweep's output directory")->required();
-  merge_cmd->add_option("-o,--output", merge_out, "the merged HDF5 file")->required();
+  auto* merge_out_opt = merge_cmd->add_option("-o,--output", merge_out, "the merged HDF5 file")->required();
+  merge_cmd->add_flag("--overwrite", mo.overwrite, "replace an existing output file (never a file it merges)");
   std::string inspect_file;
   auto* inspect_cmd = app.add_subcommand("inspect", "summarize a run file or a merged sweep");
   inspect_cmd->add_option("file", inspect_file, "the HDF5 file")->required();
@@ -221,44 +255,52 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "tnad: usage error: %s (see tnad --help)\n", e.what());
+    print_error("usage error", std::string(e.what()) + " (see tnad --help)");
     return 2;
   }
 
   try {
     if (*run_cmd) {
-      if (threads == 0 || threads < -1) tnad::throw_error("--threads must be >= 1, got ", threads);
+      require_name(run_out, output, "output file");
       ro.output = output;
-      ro.threads = threads;
+      ro.threads = checked_threads(run_threads, threads);
       ro.command = command_line(argc, argv);
       return cmd_run(config_path, ro, print_config);
     }
     if (*sweep_cmd) {
-      if (sweep_threads == 0 || sweep_threads < -1) tnad::throw_error("--threads must be >= 1, got ", sweep_threads);
-      if (*o_task && task < 0) tnad::throw_error("--task must be >= 0, got ", task);
-      so.threads = sweep_threads;
+      require_name(sweep_out, sweep_dir, "output directory");
+      if (*o_task && task < 0) throw UsageError{"--task " + std::to_string(task) + ": must be >= 0"};
+      so.threads = checked_threads(sweep_threads_opt, sweep_threads);
       so.command = command_line(argc, argv);
       return cmd_sweep(sweep_config, sweep_dir, list, task, all, mpi, sweep_print, so, &argc, &argv);
     }
     if (*merge_cmd) {
-      std::string summary = merge_sweep(merge_dir, merge_out);
+      require_name(merge_out_opt, merge_out, "output file");
+      std::vector<std::string> problems;
+      mo.problems = &problems;
+      std::string summary = merge_sweep(merge_dir, merge_out, mo);
+      for (const auto& p : problems) print_error("warning", p + " (not merged)");
       std::fprintf(stderr, "%s -> %s (%s)\n", merge_dir.c_str(), merge_out.c_str(), summary.c_str());
       return 0;
     }
     if (*inspect_cmd) {
+      if (inspect_file.empty()) throw UsageError{"inspect: the file name is empty"};
       std::fputs(describe_file(inspect_file).c_str(), stdout);
       return 0;
     }
     if (*jobs_cmd) return cmd_jobs(job_name);
     if (*example_cmd) return cmd_example(example_name);
+  } catch (const UsageError& e) {
+    print_error("usage error", e.message + " (see tnad --help)");
+    return 2;
   } catch (const tnad::Error& e) {
-    std::fprintf(stderr, "tnad: error: %s\n", e.what());
+    print_error("error", e.what());
     return 1;
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "tnad: error: out of memory\n");
+    print_error("error", "out of memory");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "tnad: error: %s\n", e.what());
+    print_error("error", e.what());
     return 1;
   }
   return 2;

@@ -51,7 +51,7 @@ int manager(const Sweep& sweep, const std::string& dir, int workers, const Sweep
   std::vector<int64_t> todo;
   int64_t done_before = 0;
   for (int64_t i = 0; i < sweep.size(); ++i) {
-    if (task_status(sweep.task_file(dir, i)) == "finished") ++done_before;
+    if (task_status(sweep, i, dir) == "finished") ++done_before;
     else todo.push_back(i);
   }
   if (!o.quiet)

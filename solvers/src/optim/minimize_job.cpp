@@ -15,7 +15,13 @@
 // drawn from the optimizer's random generator (it emulates a stochastic gradient, e.g. a
 // sampled energy, and proves that a resumed run replays the random stream).
 // `step_delay` sleeps in every evaluation to emulate an expensive objective (demos, and
-// the tests that kill a run at a random moment).
+// the tests that kill a run at a random moment); a SIGINT/SIGTERM cuts the sleep short
+// (the value does not depend on it), so that a long delay does not delay the checkpoint.
+//
+// Limits: `condition` <= 1e12 -- A's smallest eigenvalue 1 must stand above the round-off
+// of its largest (condition * 2^-52), else the condition number is not what was asked for
+// and, far beyond, |g|^2 overflows; the quadratic stores A densely, so dim <= 5000 for it.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -24,12 +30,15 @@
 #include "tnad/ad/nd.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/solvers/registry.hpp"
+#include "tnad/solvers/run.hpp"
 #include "tnad/solvers/tensor_objective.hpp"
 #include "optim/test_functions.hpp"
 
 namespace tnad::runs {
 
 namespace {
+
+constexpr int64_t kMaxQuadraticDim = 5000;
 
 class Minimize final : public OptimizationJob {
  public:
@@ -49,6 +58,8 @@ class Minimize final : public OptimizationJob {
       xstar_.assign(std::size_t(n_), 1.0);
       fstar_ = 0.0;
     } else {
+      if (n_ > kMaxQuadraticDim)
+        p.fail("dim", "the quadratic stores A densely (dim^2 numbers): must be <= " + std::to_string(kMaxQuadraticDim));
       std::mt19937_64 rng(seed_);
       A_ = Tensor(testfn::conditioned_spd(n_, p.number("condition"), rng));
       std::normal_distribution<double> normal;
@@ -80,7 +91,16 @@ class Minimize final : public OptimizationJob {
   }
 
   double evaluate(const optim::Vector& x, optim::Vector& g) override {
-    if (delay_ > 0) std::this_thread::sleep_for(std::chrono::duration<double>(delay_));
+    if (delay_ > 0) {
+      // delay_ <= one day (the schema): the end time cannot overflow
+      const auto end = std::chrono::steady_clock::now() +
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(delay_));
+      while (!pending_signal()) {
+        const auto left = end - std::chrono::steady_clock::now();
+        if (left <= std::chrono::steady_clock::duration::zero()) break;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(20)));
+      }
+    }
     double v = f_(x, g);
     if (noise_ > 0) {
       std::normal_distribution<double> normal(0.0, noise_);
@@ -118,13 +138,14 @@ JobType minimize_job_type() {
   t.params = {
       Param::string("objective", "rosenbrock", "test function").one_of({"rosenbrock", "quadratic"}),
       Param::integer("dim", 2, "number of variables").at_least(1).at_most(100000),
-      Param::floating("condition", 100.0, "quadratic: condition number of A").at_least(1.0),
+      Param::floating("condition", 100.0, "quadratic: condition number of A").at_least(1.0).at_most(1e12),
       Param::integer("seed", 0, "quadratic: seed of A and x*; random start: seed + 1").at_least(0),
       Param::string("start", "standard", "starting point (x0 overrides)").one_of({"standard", "random"}),
       Param::floats("x0", {}, "explicit starting point ([]: use start)"),
       Param::floating("noise", 0.0, "std. dev. of Gaussian noise added to the gradient").at_least(0.0),
       Param::floating("step_delay", 0.0, "seconds to sleep per evaluation (emulates a costly objective)")
           .at_least(0.0)
+          .at_most(86400.0)
           .may_change_on_resume(),
   };
   t.make = [](const Config& c) { return std::make_unique<Minimize>(c); };

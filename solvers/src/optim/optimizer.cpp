@@ -53,10 +53,22 @@ Optimizer::Optimizer(const Options& o) : opt_(o), rng_(o.seed) {
 
 double Optimizer::grad_norm() const { return detail::norm(g_); }
 
+namespace {
+// The line search and the stopping test need g.g; beyond ~1e154 per component it overflows.
+void check_gradient_scale(const Vector& g, const char* method, const std::string& where) {
+  for (double gi : g)
+    if (!std::isfinite(gi)) throw_error(method, ": the gradient is not finite ", where);
+  if (!std::isfinite(detail::dot(g, g)))
+    throw_error(method, ": the gradient ", where, " is too large for double precision (|g|^2 overflows); ",
+                "rescale the objective");
+}
+}  // namespace
+
 void Optimizer::start(const Objective& f, Vector x0) {
   Vector g(x0.size(), 0.0);
   double v = f(x0, g);
   if (!std::isfinite(v)) throw_error(to_string(opt_.method), ": objective is not finite at the starting point (", v, ")");
+  check_gradient_scale(g, to_string(opt_.method), "at the starting point");
   x_ = std::move(x0);
   g_ = std::move(g);
   f_ = v;

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "runs/internal.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/solvers/config.hpp"
+#include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/registry.hpp"
 
 namespace tnad::runs {
@@ -30,14 +32,6 @@ std::string host_name() {
   return buf;
 }
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_error(path, ": cannot read: ", std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 Schema output_schema() {
   return {
       Param::string("file", "", "run output file (default: CONFIG name with .h5; -o overrides)"),
@@ -52,6 +46,7 @@ Schema run_schema() {
   return {
       Param::integer("threads", 0, "OpenMP threads (0: OMP_NUM_THREADS or all cores; --threads overrides)")
           .at_least(0)
+          .at_most(kMaxThreads)
           .may_change_on_resume(),
   };
 }
@@ -113,7 +108,8 @@ Config validate_config(const Value& doc, const std::string& name, const std::str
     for (const char* s : kSections) known = known || f.key == s;
     if (!known) {
       std::string hint = closest_key(f.key, {"job", "optimizer", "output", "run", "sweep"});
-      throw_error(f.key_loc.str(), ": unknown ", f.value.kind == Value::Kind::table ? "table [" + f.key + "]" : "key '" + f.key + "'",
+      throw_error(f.key_loc.str(), ": unknown ",
+                  f.value.kind == Value::Kind::table ? "table [" + shorten(f.key) + "]" : "key '" + shorten(f.key) + "'",
                   hint.empty() ? "" : " (did you mean [" + hint + "]?)",
                   "; a config has the tables [job], [optimizer], [output], [run], [sweep]");
     }
@@ -131,11 +127,12 @@ Config validate_config(const Value& doc, const std::string& name, const std::str
   for (std::size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + names[i];
   if (!type) throw_error(job->loc.line ? job->loc.str() : name, ": [job] missing required key 'type' (one of ", list, ")");
   if (type->kind != Value::Kind::string)
-    throw_error(type->loc.str(), ": [job] type = ", type->to_toml(), ": expected a string, got ", type->type_name());
+    throw_error(type->loc.str(), ": [job] type = ", shorten(type->to_toml()), ": expected a string, got ",
+                type->type_name());
   const JobType* jt = find_job_type(type->s);
   if (!jt) {
     std::string hint = closest_key(type->s, names);
-    throw_error(type->loc.str(), ": [job] type = \"", type->s, "\": unknown job",
+    throw_error(type->loc.str(), ": [job] type = ", shorten(type->to_toml()), ": unknown job",
                 hint.empty() ? "" : " (did you mean \"" + hint + "\"?)", "; known jobs: ", list);
   }
   c.job_type = jt->name;
@@ -155,7 +152,7 @@ Config validate_config(const Value& doc, const std::string& name, const std::str
     }
     c.optimizer = validate_section(opt, "optimizer", optimizer_schema(method), file_loc);
     if (method != "adam" && !(c.optimizer.number("c1") < c.optimizer.number("c2")))
-      c.optimizer.fail("c2", "must be larger than c1 = " + c.optimizer.value("c1").to_toml());
+      c.optimizer.fail("c2", "must be larger than c1 = " + shorten(c.optimizer.value("c1").to_toml()));
   } else if (opt) {
     throw_error(opt->loc.str(), ": [optimizer]: job '", jt->name, "' does not use an optimizer");
   }
@@ -171,7 +168,7 @@ Config parse_config(const std::string& text, const std::string& name) {
 }
 
 Config load_config(const std::string& path) {
-  std::string text = read_text_file(path);
+  std::string text = read_text_file(path, "config file");
   return parse_config(text, path);
 }
 
@@ -183,6 +180,25 @@ std::string Config::effective_toml() const {
   os << "\n[output]\n" << output.to_toml();
   os << "\n[run]\n" << run.to_toml();
   return os.str();
+}
+
+std::string Config::digest() const {
+  // key = value lines of every [job] and [optimizer] key, defaults filled in (no help text,
+  // no file name: only what decides the result), hashed with FNV-1a-64
+  std::string text;
+  auto add = [&text](const Params& p) {
+    for (const auto& q : p.schema()) text += p.section() + "." + q.key + " = " + p.value(q.key).to_toml() + "\n";
+  };
+  add(job);
+  if (has_optimizer) add(optimizer);
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char ch : text) {
+    h ^= ch;
+    h *= 0x100000001b3ull;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 std::string Config::trajectory_difference(const Config& o) const {

@@ -6,6 +6,7 @@
 #include "runs/internal.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/solvers/config.hpp"
+#include "tnad/solvers/file_policy.hpp"
 
 namespace tnad::runs {
 
@@ -121,7 +122,7 @@ Loc Params::where(const std::string& key) const {
 
 void Params::fail(const std::string& key, const std::string& message) const {
   const Value& v = value(key);
-  throw_error(where(key).str(), ": [", section_, "] ", key, " = ", v.to_toml(), ": ", message,
+  throw_error(where(key).str(), ": [", section_, "] ", key, " = ", shorten(v.to_toml()), ": ", message,
               v.swept ? " (value set by [sweep])" : "");
 }
 
@@ -173,19 +174,30 @@ std::string closest_key(const std::string& key, const std::vector<std::string>& 
 
 namespace {
 
+// What a number must be, for messages: "in [1, 100000]", "> 0" or "a finite number".
+std::string requirement(const Param& p) {
+  const std::string r = p.range_text();
+  return r.empty() ? std::string("a finite number") : r;
+}
+
+// Why x is not acceptable for p ("" when it is): NaN and infinities are named as such.
+std::string range_problem(const Param& p, double x) {
+  const std::string r = p.range_text();
+  const std::string finite = "a finite number" + (r.empty() ? std::string() : " " + r);
+  if (std::isnan(x)) return "is NaN; must be " + finite;
+  if (std::isinf(x)) return "is infinite; must be " + finite;
+  if (p.min_open ? !(x > p.min) : !(x >= p.min)) return "out of range: must be " + requirement(p);
+  if (p.max_open ? !(x < p.max) : !(x <= p.max)) return "out of range: must be " + requirement(p);
+  return "";
+}
+
 Value check_value(const Param& p, const Value& v, const std::string& section) {
   auto fail = [&](const std::string& msg) -> Value {
-    throw_error(v.loc.str(), ": [", section, "] ", p.key, " = ", v.to_toml(), ": ", msg,
+    throw_error(v.loc.str(), ": [", section, "] ", p.key, " = ", shorten(v.to_toml()), ": ", msg,
                 v.swept ? " (value set by [sweep])" : "");
   };
   auto expect = [&]() -> Value {
     return fail(std::string("expected ") + type_word(p.type) + ", got " + v.type_name());
-  };
-  auto in_range = [&](double x) {
-    if (std::isnan(x)) return false;
-    if (p.min_open ? !(x > p.min) : !(x >= p.min)) return false;
-    if (p.max_open ? !(x < p.max) : !(x <= p.max)) return false;
-    return true;
   };
   Value out = v;
   switch (p.type) {
@@ -194,13 +206,13 @@ Value check_value(const Param& p, const Value& v, const std::string& section) {
       break;
     case Type::integer:
       if (v.kind != Value::Kind::integer) return expect();
-      if (!in_range(double(v.i))) return fail("out of range: must be " + p.range_text());
+      if (std::string why = range_problem(p, double(v.i)); !why.empty()) return fail(why);
       break;
     case Type::floating:
       if (!v.is_number()) return expect();
       out.kind = Value::Kind::floating;
       out.f = v.number();
-      if (!in_range(out.f)) return fail("out of range: must be " + p.range_text());
+      if (std::string why = range_problem(p, out.f); !why.empty()) return fail(why);
       break;
     case Type::string:
       if (v.kind != Value::Kind::string) return expect();
@@ -209,14 +221,16 @@ Value check_value(const Param& p, const Value& v, const std::string& section) {
       break;
     case Type::floats:
       if (v.kind != Value::Kind::array) return expect();
-      for (auto& it : out.items) {
+      for (std::size_t k = 0; k < out.items.size(); ++k) {
+        Value& it = out.items[k];
         if (!it.is_number())
-          throw_error(it.loc.str(), ": [", section, "] ", p.key, ": expected numbers, got ", it.type_name());
+          throw_error(it.loc.str(), ": [", section, "] ", p.key, "[", k, "] = ", shorten(it.to_toml()),
+                      ": expected numbers, got ", it.type_name(), v.swept ? " (value set by [sweep])" : "");
         it.f = it.number();
         it.kind = Value::Kind::floating;
-        if (!in_range(it.f))
-          throw_error(it.loc.str(), ": [", section, "] ", p.key, ": element ", it.to_toml(),
-                      " out of range: must be ", p.range_text());
+        if (std::string why = range_problem(p, it.f); !why.empty())
+          throw_error(it.loc.str(), ": [", section, "] ", p.key, "[", k, "] = ", it.to_toml(), ": ", why,
+                      v.swept ? " (value set by [sweep])" : "");
       }
       break;
   }
@@ -240,7 +254,7 @@ Params validate_section(const Value* table, const std::string& section, const Sc
         std::string hint = closest_key(f.key, keys);
         std::string list;
         for (std::size_t i = 0; i < keys.size(); ++i) list += (i ? ", " : "") + keys[i];
-        throw_error(f.key_loc.str(), ": [", section, "] unknown key '", f.key, "'",
+        throw_error(f.key_loc.str(), ": [", section, "] unknown key '", shorten(f.key), "'",
                     hint.empty() ? "" : " (did you mean '" + hint + "'?)",
                     keys.empty() ? std::string("; this section takes no keys") : "; valid keys: " + list);
       }

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <hdf5.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,8 +13,10 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include "tnad/ad/error.hpp"
+#include "tnad/solvers/file_policy.hpp"
 
 namespace tnad::runs {
 
@@ -77,8 +80,20 @@ class Id {
 };
 
 // Checks a returned id / status; on failure throws naming the file and the object.
+// Reading also keeps a memory budget (a file cannot hold more data than its size allows,
+// beyond what compression gives) and the objects already read (a hard link back to a
+// parent group would otherwise recurse forever).
 struct Ctx {
+  explicit Ctx(std::string f) : file(std::move(f)) {}
   std::string file;
+  uint64_t budget = UINT64_MAX;  // bytes the reader may still allocate for data
+  std::set<std::string> seen;    // addresses of the groups and datasets read
+  void spend(uint64_t bytes, const std::string& what) {
+    if (bytes > budget)
+      throw_error(file, ": ", what, " claims ", bytes, " bytes, more than this file of its size can hold",
+                  " (corrupted or not a tnad file)");
+    budget -= bytes;
+  }
   hid_t check(hid_t id, const std::string& what) const {
     if (id < 0) throw_error(file, ": ", what, ": ", h5_reason());
     return id;
@@ -199,22 +214,9 @@ void write_group(const Ctx& c, hid_t g, const std::string& where, const Group& g
   }
 }
 
-std::string errno_text(int e) { return std::strerror(e); }
-
-void fsync_path(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-  if (fd < 0) throw_error(path, ": cannot open for fsync: ", errno_text(errno));
-  int rc = ::fsync(fd);
-  int e = errno;
-  ::close(fd);
-  // Some file systems do not support fsync on directories (EINVAL): nothing to wait for.
-  if (rc != 0 && !(directory && (e == EINVAL || e == ENOTSUP)))
-    throw_error(path, ": fsync failed: ", errno_text(e));
-}
-
 // ---------------------------------------------------------------- reading
 
-Attribute read_attr(const Ctx& c, hid_t obj, const std::string& what, bool& ok) {
+Attribute read_attr(Ctx& c, hid_t obj, const std::string& what, bool& ok) {
   ok = false;
   Id type(c.check(H5Aget_type(obj), what));
   Id space(c.check(H5Aget_space(obj), what));
@@ -245,6 +247,7 @@ Attribute read_attr(const Ctx& c, hid_t obj, const std::string& what, bool& ok) 
       return s;
     }
     std::size_t sz = H5Tget_size(type);
+    c.spend(sz, what);
     std::string s(sz, '\0');
     Id mt(c.check(H5Tcopy(H5T_C_S1), what));
     H5Tset_size(mt, sz);
@@ -255,7 +258,7 @@ Attribute read_attr(const Ctx& c, hid_t obj, const std::string& what, bool& ok) 
   return {};
 }
 
-void read_attrs(const Ctx& c, hid_t obj, const std::string& where,
+void read_attrs(Ctx& c, hid_t obj, const std::string& where,
                 std::map<std::string, Attribute>& out) {
   std::vector<std::string> names;
   hsize_t idx = 0;
@@ -274,17 +277,28 @@ void read_attrs(const Ctx& c, hid_t obj, const std::string& where,
   }
 }
 
-bool read_dataset(const Ctx& c, hid_t ds, const std::string& path, Dataset& d) {
+bool read_dataset(Ctx& c, hid_t ds, const std::string& path, Dataset& d) {
   Id type(c.check(H5Dget_type(ds), path));
   Id space(c.check(H5Dget_space(ds), path));
   int rank = H5Sget_simple_extent_ndims(space);
   if (rank < 0) c.check(rank, "dataspace of " + path);
   std::vector<hsize_t> dims(rank), maxdims(rank);
   H5Sget_simple_extent_dims(space, dims.data(), maxdims.data());
+  H5T_class_t cls = H5Tget_class(type);
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT && cls != H5T_STRING) return false;  // not our format
+  // Elements and bytes, refused before anything is allocated when the dataspace claims more
+  // than the file can hold (a hostile or corrupted header).
+  const std::size_t elem = cls == H5T_STRING ? std::max<std::size_t>(sizeof(char*), H5Tget_size(type)) : 8;
+  uint64_t n64 = 1;
+  for (hsize_t k : dims) {
+    if (k > INT64_MAX || (k != 0 && n64 > uint64_t(INT64_MAX) / k)) c.spend(UINT64_MAX, "dataset " + path);
+    n64 *= k;
+  }
+  if (elem != 0 && n64 > UINT64_MAX / elem) c.spend(UINT64_MAX, "dataset " + path);
+  c.spend(n64 * elem, "dataset " + path);
   d.shape.assign(dims.begin(), dims.end());
   d.extendible = rank == 1 && maxdims[0] == H5S_UNLIMITED;
-  const std::size_t n = std::size_t(d.numel());
-  H5T_class_t cls = H5Tget_class(type);
+  const std::size_t n = std::size_t(n64);
   const std::string what = "cannot read dataset " + path;
   if (cls == H5T_INTEGER) {
     std::vector<int64_t> v(n);
@@ -321,13 +335,30 @@ bool read_dataset(const Ctx& c, hid_t ds, const std::string& path, Dataset& d) {
   return true;
 }
 
-void read_group(const Ctx& c, hid_t g, const std::string& where, Group& out) {
+// A key naming the object in its file (its address), to read every object once.
+std::string object_key(Ctx& c, hid_t obj, const std::string& path) {
+#if H5_VERSION_GE(1, 12, 0)
+  H5O_info2_t info;
+  c.check_status(H5Oget_info3(obj, &info, H5O_INFO_BASIC), "cannot inspect " + path);
+  return std::string(reinterpret_cast<const char*>(&info.token), sizeof info.token);
+#else
+  H5O_info_t info;
+  c.check_status(H5Oget_info2(obj, &info, H5O_INFO_BASIC), "cannot inspect " + path);
+  return std::to_string(info.addr);
+#endif
+}
+
+void read_group(Ctx& c, hid_t g, const std::string& where, Group& out) {
+  if (!c.seen.insert(object_key(c, g, where)).second)
+    throw_error(c.file, ": ", where, " is a link back to a group already read (a link cycle or a shared",
+                " group: not part of the tnad format)");
   read_attrs(c, g, where, out.attrs);
   H5G_info_t info;
   c.check_status(H5Gget_info(g, &info), "cannot read group " + where);
   for (hsize_t i = 0; i < info.nlinks; ++i) {
     ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (len < 0) c.check(hid_t(len), "cannot list group " + where);
+    c.spend(uint64_t(len) + 64, "the link names of " + where);
     std::string name(std::size_t(len), '\0');
     H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
     const std::string path = child(where, name);
@@ -341,6 +372,8 @@ void read_group(const Ctx& c, hid_t g, const std::string& where, Group& out) {
     if (t == H5I_GROUP) {
       read_group(c, obj, path, out.group(name));
     } else if (t == H5I_DATASET) {
+      if (!c.seen.insert(object_key(c, obj, path)).second)
+        throw_error(c.file, ": ", path, " links to a dataset already read (not part of the tnad format)");
       Dataset d;
       if (read_dataset(c, obj, path, d)) out.datasets[name] = std::move(d);
     }
@@ -348,27 +381,50 @@ void read_group(const Ctx& c, hid_t g, const std::string& where, Group& out) {
 }
 
 // The HDF5 signature sits at offset 0 or, after a user block, at 512, 1024, 2048, ...
-// (checked by hand: H5Fis_hdf5 would take a file lock).
-bool has_h5_signature(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  bool found = false;
+// below the end of the file (checked by hand: H5Fis_hdf5 would take a file lock). At most
+// 64 reads, whatever the file.
+bool has_h5_signature(int fd, uint64_t size) {
   unsigned char sig[8];
-  for (long off = 0; !found; off = off == 0 ? 512 : 2 * off) {
-    if (std::fseek(f, off, SEEK_SET) != 0 || std::fread(sig, 1, 8, f) != 8) break;
-    found = std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0;
+  for (uint64_t off = 0; size >= 8 && off <= size - 8; off = off == 0 ? 512 : 2 * off) {
+    if (::pread(fd, sig, 8, off_t(off)) != 8) return false;
+    if (std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) return true;
+    if (off > (UINT64_MAX >> 2)) break;
   }
-  std::fclose(f);
-  return found;
+  return false;
 }
 
-Id open_for_read(const std::string& path) {
+// Size of the regular file at `path`; throws for anything else (never opens a device,
+// FIFO or directory).
+uint64_t regular_file_size(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) throw_error(shorten(path, 1024), ": no such file");
+    throw_error(shorten(path, 1024), ": cannot read: ", std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) throw_error(shorten(path, 1024), ": is a directory, not an HDF5 file");
+  if (!S_ISREG(st.st_mode)) {
+    std::string kind = file_kind(path);
+    throw_error(shorten(path, 1024), ": is ", kind, ", not an HDF5 file");
+  }
+  return uint64_t(st.st_size);
+}
+
+bool signature_of(const std::string& path, uint64_t size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw_error(shorten(path, 1024), ": cannot read: ", std::strerror(errno));
+  bool ok = has_h5_signature(fd, size);
+  ::close(fd);
+  return ok;
+}
+
+Id open_for_read(Ctx& c, const std::string& path) {
   quiet_hdf5();
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw_error(path, ": no such file");
-  if (std::filesystem::is_directory(path, ec)) throw_error(path, ": is a directory, not an HDF5 file");
-  if (!has_h5_signature(path))
-    throw_error(path, ": not an HDF5 file (no HDF5 signature; corrupted or another format)");
+  const uint64_t size = regular_file_size(path);
+  if (!signature_of(path, size))
+    throw_error(shorten(path, 1024), ": not an HDF5 file (no HDF5 signature; corrupted or another format)");
+  // Data read from the file: at most what its size holds, times a generous compression
+  // ratio (tnad writes no compressed data; users' tools might).
+  c.budget = (uint64_t(64) << 20) + std::min<uint64_t>(size, UINT64_MAX / 2048) * 1024;
   // Files are only ever read here (writes go through an in-memory image and rename), so
   // HDF5's file locks buy nothing, and they fail on cluster file systems without flock.
   Id fapl(H5Pcreate(H5P_FILE_ACCESS));
@@ -376,7 +432,7 @@ Id open_for_read(const std::string& path) {
   H5Pset_file_locking(fapl, 0, 1);
 #endif
   hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl);
-  if (f < 0) throw_error(path, ": cannot open HDF5 file (corrupted or truncated?): ", h5_reason());
+  if (f < 0) throw_error(shorten(path, 1024), ": cannot open HDF5 file (corrupted or truncated?): ", h5_reason());
   return Id(f);
 }
 
@@ -384,8 +440,11 @@ Id open_for_read(const std::string& path) {
 
 bool is_h5(const std::string& path) {
   quiet_hdf5();
-  std::error_code ec;
-  return std::filesystem::is_regular_file(path, ec) && has_h5_signature(path);
+  try {
+    return signature_of(path, regular_file_size(path));
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 namespace {
@@ -445,7 +504,7 @@ void fix_superblock_checksum(std::string& image) {
 std::string file_image(const std::string& path, const Group& root) {
   quiet_hdf5();
   static std::atomic<uint64_t> counter{0};
-  Ctx c{path};
+  Ctx c(path);
   Id fapl(c.check(H5Pcreate(H5P_FILE_ACCESS), "file access properties"));
   c.check_status(H5Pset_fapl_core(fapl, 1 << 20, 0), "in-memory file");
   // v1.8+ object format: checksummed object headers; still readable by every HDF5 >= 1.10.
@@ -465,73 +524,65 @@ std::string file_image(const std::string& path, const Group& root) {
   return image;
 }
 
-// Writes the bytes to path (created or truncated) and fsyncs them.
-void write_file_bytes(const std::string& path, const std::string& bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw_error(path, ": cannot create file: ", errno_text(errno));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t k = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) {
-      int e = k < 0 ? errno : ENOSPC;
-      ::close(fd);
-      throw_error(path, ": cannot write: ", errno_text(e));
-    }
-    done += std::size_t(k);
-  }
-  if (::fsync(fd) != 0) {
-    int e = errno;
-    ::close(fd);
-    throw_error(path, ": cannot write (fsync): ", errno_text(e));
-  }
-  if (::close(fd) != 0) throw_error(path, ": cannot write (close): ", errno_text(errno));
-}
-
 }  // namespace
 
-void write_h5(const std::string& path, const Group& root) {
-  write_file_bytes(path, file_image(path, root));
-}
+void write_h5(const std::string& path, const Group& root) { write_h5_atomic(path, root); }
 
 void write_h5_atomic(const std::string& path, const Group& root) {
-  namespace fs = std::filesystem;
-  const std::string image = file_image(path, root);
-  const std::string tmp = path + ".tmp";
-  try {
-    write_file_bytes(tmp, image);
-  } catch (const Error& e) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw Error(std::string(e.what()) + " (the previous '" + path + "' is unchanged)");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw_error(path, ": cannot replace with the new checkpoint: ", errno_text(e),
-                " (the previous file is unchanged)");
-  }
-  fs::path dir = fs::path(path).parent_path();
-  fsync_path(dir.empty() ? std::string(".") : dir.string(), true);
+  write_file_atomic(path, file_image(path, root));
 }
 
-Group read_h5(const std::string& path) {
-  Ctx c{path};
-  Id file = open_for_read(path);
-  Group root("/");
-  read_group(c, file, "/", root);
-  return root;
-}
+Group read_h5(const std::string& path) { return read_h5_group(path, "/"); }
 
-Group read_h5_attrs(const std::string& path, const std::string& group) {
-  Ctx c{path};
-  Id file = open_for_read(path);
+Group read_h5_group(const std::string& path, const std::string& group) {
+  Ctx c(shorten(path, 1024));
+  Id file = open_for_read(c, path);
   Group out(group);
   htri_t exists = group == "/" ? 1 : H5Lexists(file, group.c_str(), H5P_DEFAULT);
   if (exists <= 0) {
     H5Eclear2(H5E_DEFAULT);
-    throw_error(path, ": no group ", group);
+    throw_error(c.file, ": no group ", group);
+  }
+  Id g(c.check(H5Oopen(file, group.c_str(), H5P_DEFAULT), "cannot open " + group));
+  if (H5Iget_type(g) != H5I_GROUP) throw_error(c.file, ": ", group, " is not a group");
+  read_group(c, g, group, out);
+  return out;
+}
+
+std::vector<std::string> list_h5_group(const std::string& path, const std::string& group) {
+  Ctx c(shorten(path, 1024));
+  Id file = open_for_read(c, path);
+  htri_t exists = group == "/" ? 1 : H5Lexists(file, group.c_str(), H5P_DEFAULT);
+  if (exists <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw_error(c.file, ": no group ", group);
+  }
+  Id g(c.check(H5Oopen(file, group.c_str(), H5P_DEFAULT), "cannot open " + group));
+  H5G_info_t info;
+  c.check_status(H5Gget_info(g, &info), "cannot read group " + group);
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    if (len < 0) c.check(hid_t(len), "cannot list group " + group);
+    c.spend(uint64_t(len) + 64, "the link names of " + group);
+    std::string name(std::size_t(len), '\0');
+    H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1, H5P_DEFAULT);
+    Id obj(H5Oopen(g, name.c_str(), H5P_DEFAULT));
+    const bool is_group = obj.ok() && H5Iget_type(obj) == H5I_GROUP;
+    H5Eclear2(H5E_DEFAULT);
+    names.push_back(is_group ? name + "/" : name);
+  }
+  return names;
+}
+
+Group read_h5_attrs(const std::string& path, const std::string& group) {
+  Ctx c(shorten(path, 1024));
+  Id file = open_for_read(c, path);
+  Group out(group);
+  htri_t exists = group == "/" ? 1 : H5Lexists(file, group.c_str(), H5P_DEFAULT);
+  if (exists <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw_error(c.file, ": no group ", group);
   }
   Id g(c.check(H5Oopen(file, group.c_str(), H5P_DEFAULT), "cannot open " + group));
   read_attrs(c, g, group, out.attrs);

@@ -5,6 +5,7 @@
 
 #include "runs/run_file.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/h5.hpp"
 #include "tnad/solvers/sweep.hpp"
 
@@ -28,7 +29,12 @@ std::string shape_text(const std::vector<int64_t>& s) {
 std::string summarize(const Dataset& d) {
   if (d.is_string()) {
     const auto& v = d.strings();
-    if (v.size() == 1) return "\"" + v[0] + "\"";
+    if (v.size() == 1) {
+      std::string q(1, '"');  // (not "\"" + ...: GCC 12 warns -Wrestrict on that)
+      q += shorten(v[0]);
+      q += '"';
+      return q;
+    }
     return std::to_string(v.size()) + " strings";
   }
   std::vector<double> v = d.as_doubles();
@@ -49,11 +55,11 @@ std::string indent(const std::string& text, const std::string& pad) {
 std::string describe_run(const Group& root, const std::string& path) {
   std::ostringstream os;
   const Group& m = root.group("meta");
-  auto a = [&](const char* k) { return m.attr_string_or(k, "-"); };
+  auto a = [&](const char* k) { return shorten(m.attr_string_or(k, "-")); };
   os << path << ": tnad run file (format " << root.attr_int("format_version") << ")\n";
   os << "  job        " << a("job") << "\n";
   os << "  status     " << a("status");
-  if (!m.attr_string_or("error", "").empty()) os << " -- " << m.attr_string("error");
+  if (!m.attr_string_or("error", "").empty()) os << " -- " << shorten(m.attr_string("error"), 2000);
   os << "\n";
   os << "  tnad       " << a("tnad_version") << " (git " << a("git_revision") << "), host " << a("host")
      << ", threads " << a("threads") << "\n";
@@ -62,10 +68,12 @@ std::string describe_run(const Group& root, const std::string& path) {
   os << "  config     " << a("config_file") << "\n";
   if (m.has_group("task")) {
     const Group& t = m.group("task");
-    os << "  task       " << t.attr_string_or("index", "?") << " of " << t.attr_string_or("count", "?");
+    os << "  task       " << shorten(t.attr_string_or("index", "?"), 40) << " of "
+       << shorten(t.attr_string_or("count", "?"), 40);
     if (t.has_group("params")) {
       std::string p;
-      for (const auto& [k, v] : t.group("params").attrs) p += (p.empty() ? "" : ", ") + k + " = " + to_string(v);
+      for (const auto& [k, v] : t.group("params").attrs)
+        p += (p.empty() ? "" : ", ") + shorten(k, 80) + " = " + shorten(to_string(v), 80);
       os << " (" << p << ")";
     }
     os << "\n";
@@ -89,12 +97,12 @@ std::string describe_run(const Group& root, const std::string& path) {
   }
   if (root.has_group("results")) {
     const Group& r = root.group("results");
-    os << "  results    stop_reason " << r.attr_string_or("stop_reason", "-") << "\n";
-    for (const auto& [k, d] : r.datasets) os << "    " << k << " = " << summarize(d) << "\n";
+    os << "  results    stop_reason " << shorten(r.attr_string_or("stop_reason", "-")) << "\n";
+    for (const auto& [k, d] : r.datasets) os << "    " << shorten(k) << " = " << summarize(d) << "\n";
   } else {
     os << "  results    none yet\n";
   }
-  if (m.has_dataset("config")) {
+  if (m.has_dataset("config") && m.dataset("config").is_string() && m.dataset("config").numel() >= 1) {
     os << "  config (effective):\n" << indent(m.dataset("config").strings().at(0), "    ");
   }
   return os.str();
@@ -104,21 +112,33 @@ std::string describe_sweep(const Group& root, const std::string& path) {
   std::ostringstream os;
   const Group& m = root.group("meta");
   const Group& t = root.group("tasks");
-  const auto& idx = t.dataset("index").ints();
-  const auto& status = t.dataset("status").strings();
+  const auto& idx = t.dataset("index").ints("/tasks/index");
+  const auto& status = t.dataset("status").strings("/tasks/status");
+  // every column must have a row per task (a hostile or damaged file must not be read past its end)
+  auto check_rows = [&](const std::string& name, const Dataset& d) {
+    if (d.shape.size() != 1 || std::size_t(d.numel()) != idx.size())
+      throw_error(shorten(path, 1024), ": corrupted merged sweep: ", shorten(name), " has ", d.numel(),
+                  " values, /tasks/index ", idx.size());
+  };
+  check_rows("/tasks/status", t.dataset("status"));
   os << path << ": merged tnad sweep (format " << root.attr_int("format_version") << "), " << idx.size()
      << " tasks from " << m.attr_string_or("source_dir", "?") << "\n";
   std::vector<std::string> cols = {"task"};
   std::vector<const Dataset*> data = {nullptr};
   if (t.has_group("params"))
-    for (const auto& [k, d] : t.group("params").datasets) { cols.push_back(k); data.push_back(&d); }
+    for (const auto& [k, d] : t.group("params").datasets) {
+      check_rows("/tasks/params/" + k, d);
+      cols.push_back(shorten(k, 80));
+      data.push_back(&d);
+    }
   cols.push_back("status");
   data.push_back(nullptr);
   int shown = 0;
   if (t.has_group("results"))
     for (const auto& [k, d] : t.group("results").datasets) {
       if (shown++ >= 4) break;
-      cols.push_back(k);
+      check_rows("/tasks/results/" + k, d);
+      cols.push_back(shorten(k, 80));
       data.push_back(&d);
     }
   std::vector<std::vector<std::string>> rows;
@@ -126,8 +146,8 @@ std::string describe_sweep(const Group& root, const std::string& path) {
     std::vector<std::string> row;
     for (std::size_t c = 0; c < cols.size(); ++c) {
       if (c == 0) row.push_back(std::to_string(idx[i]));
-      else if (!data[c]) row.push_back(status[i]);
-      else if (data[c]->is_string()) row.push_back(data[c]->strings()[i]);
+      else if (!data[c]) row.push_back(shorten(status[i], 80));
+      else if (data[c]->is_string()) row.push_back(shorten(data[c]->strings()[i], 80));
       else {
         double v = data[c]->as_doubles()[i];
         row.push_back(std::isnan(v) ? "-" : (data[c]->is_int() ? std::to_string(int64_t(v)) : fmt(v)));
@@ -153,14 +173,18 @@ std::string describe_sweep(const Group& root, const std::string& path) {
 }  // namespace
 
 std::string describe_file(const std::string& path) {
-  Group root = read_h5(path);
-  if (!root.has_attr("format")) {
+  // The format first, from the attributes alone: a foreign file's data is never read.
+  const Group top_attrs = read_h5_attrs(path, "/");
+  const std::string fmt = top_attrs.attr_string_or("format", "");
+  if (!top_attrs.has_attr("format")) {
     std::string top;
-    for (const auto& [k, g] : root.groups) top += (top.empty() ? "" : ", ") + k + "/";
-    for (const auto& [k, d] : root.datasets) top += (top.empty() ? "" : ", ") + k;
-    throw_error(path, ": not a tnad file (a foreign HDF5 file; top level: ", top.empty() ? "empty" : top, ")");
+    for (const auto& n : list_h5_group(path, "/")) top += (top.empty() ? "" : ", ") + n;
+    throw_error(shorten(path, 1024), ": not a tnad file (a foreign HDF5 file; top level: ",
+                top.empty() ? std::string("empty") : shorten(top, 400), ")");
   }
-  const std::string fmt = root.attr_string_or("format", "");
+  if (fmt != "tnad-sweep" && fmt != "tnad-run")
+    throw_error(shorten(path, 1024), ": not a tnad file (format '", shorten(fmt, 80), "')");
+  Group root = read_h5(path);
   if (fmt == "tnad-sweep") return describe_sweep(root, path);
   check_run_file(root, path);
   return describe_run(root, path);

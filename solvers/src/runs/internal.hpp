@@ -10,7 +10,5 @@ std::string toml_key(const std::string& k);
 std::string utc_now();
 // This machine's host name.
 std::string host_name();
-// Reads a whole file; throws tnad::Error naming it.
-std::string read_text_file(const std::string& path);
 
 }  // namespace tnad::runs

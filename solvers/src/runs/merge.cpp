@@ -1,5 +1,8 @@
 // `tnad merge DIR -o OUT`: the task files of a sweep directory -> one table.
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -11,6 +14,7 @@
 #include "runs/internal.hpp"
 #include "runs/run_file.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/h5.hpp"
 #include "tnad/solvers/sweep.hpp"
 #include "tnad/ad/version.hpp"
@@ -63,38 +67,74 @@ Dataset param_column(const std::vector<Row>& rows, const std::string& name) {
   return Dataset::of(v);
 }
 
+bool same_directory(const std::string& a, const std::string& b) {
+  struct stat sa {}, sb {};
+  return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 }  // namespace
 
-std::string merge_sweep(const std::string& dir, const std::string& out) {
+std::string merge_sweep(const std::string& dir, const std::string& out, const MergeOptions& mo) {
+  if (dir.empty()) throw_error("the sweep directory name is empty");
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw_error(dir, ": not a directory (give the sweep's output directory)");
+  if (!fs::is_directory(dir, ec))
+    throw_error(shorten(dir, 1024), ": not a directory (give the sweep's output directory)");
+  if (out.empty()) throw_error("the output file name is empty; give a file name with -o");
 
-  // Task files present: task-NNNN.h5
+  // Task files present: task-NNNN.h5 (a number too large for any sweep is not a task file).
   std::map<int64_t, std::string> found;
+  std::vector<std::string> inputs;
   static const std::regex pattern(R"(task-(\d+)\.h5)");
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::smatch m;
-    const std::string name = e.path().filename().string();
-    if (std::regex_match(name, m, pattern)) found[std::stoll(m[1].str())] = e.path().string();
+    const std::string name = it->path().filename().string();
+    if (!std::regex_match(name, m, pattern)) continue;
+    const std::string digits = m[1].str();
+    int64_t index = 0;
+    auto [ptr, err] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (err != std::errc() || ptr != digits.data() + digits.size()) continue;
+    inputs.push_back(it->path().string());
+    found[index] = it->path().string();
   }
+  if (ec) throw_error(shorten(dir, 1024), ": cannot list the directory: ", ec.message());
 
   // With the sweep's config every task is known, missing ones included.
   std::optional<Sweep> sweep;
   std::string sweep_text;
-  const fs::path manifest = fs::path(dir) / "sweep.toml";
-  if (fs::exists(manifest, ec)) {
-    sweep_text = read_text_file(manifest.string());
-    sweep.emplace(parse_config(sweep_text, manifest.string()));
+  const std::string manifest = (fs::path(dir) / "sweep.toml").string();
+  if (file_kind(manifest) != "missing") {
+    sweep_text = read_text_file(manifest, "sweep manifest");
+    sweep.emplace(parse_config(sweep_text, manifest));
+    inputs.push_back(manifest);
   }
-  if (!sweep && found.empty()) throw_error(dir, ": no task-NNNN.h5 files and no sweep.toml: not a sweep directory");
+  if (!sweep && found.empty())
+    throw_error(shorten(dir, 1024), ": no task-NNNN.h5 files and no sweep.toml: not a sweep directory");
+
+  // The output: never a file merged now, nor one named like a file of DIR (merged next time).
+  {
+    const fs::path o(out);
+    const std::string parent = o.parent_path().empty() ? std::string(".") : o.parent_path().string();
+    const std::string name = o.filename().string();
+    if ((std::regex_match(name, pattern) || name == "sweep.toml") && same_directory(parent, dir))
+      throw_error(shorten(out, 1024), ": is named like a file of the sweep directory it merges (task-NNNN.h5, ",
+                  "sweep.toml); give another output name (--overwrite does not change that)");
+  }
+  OutputRules rules;
+  rules.overwrite = mo.overwrite;
+  rules.inputs = inputs;
+  const OutputTarget target = check_output(out, rules);
 
   std::vector<std::string> axes;
   std::vector<Row> rows;
-  const int64_t count = sweep ? sweep->size() : (found.empty() ? 0 : found.rbegin()->first + 1);
   if (sweep)
     for (const auto& a : sweep->axes()) axes.push_back(a.name);
-  for (int64_t i = 0; i < count; ++i) {
-    if (!sweep && !found.count(i)) continue;
+  std::vector<int64_t> indices;
+  if (sweep) {
+    for (int64_t i = 0; i < sweep->size(); ++i) indices.push_back(i);
+  } else {
+    for (const auto& [i, f] : found) indices.push_back(i);
+  }
+  for (int64_t i : indices) {
     Row r;
     r.index = i;
     const std::string file = sweep ? sweep->task_file(dir, i) : found[i];
@@ -106,13 +146,22 @@ std::string merge_sweep(const std::string& dir, const std::string& out) {
         else if (v.kind == Value::Kind::string) r.params[name] = v.s;
         else r.params[name] = v.to_toml();
       }
-    if (!fs::exists(file, ec)) {
+    if (file_kind(file) == "missing") {
       r.status = "missing";
     } else {
       try {
         Group root = read_h5(file);
         check_run_file(root, file);
         const Group& m = root.group("meta");
+        const std::string why = sweep ? run_file_mismatch(m, file, sweep->task_config(i), i, Trust::same_config)
+                                      : task_index_mismatch(m, file, i);
+        if (!why.empty()) {
+          r.status = "mismatched";
+          r.error = why;
+          if (mo.problems) mo.problems->push_back(why);
+          rows.push_back(std::move(r));
+          continue;
+        }
         r.status = m.attr_string_or("status", "unknown");
         r.error = m.attr_string_or("error", "");
         if (root.has_group("state") && root.group("state").has_attr("step"))
@@ -123,7 +172,7 @@ std::string merge_sweep(const std::string& dir, const std::string& out) {
             for (const auto& [k, v] : t.group("params").attrs) r.params[k] = v;
           if (axes.empty()) {
             std::stringstream ss(t.attr_string_or("axes", ""));
-            for (std::string s; std::getline(ss, s, ',');) axes.push_back(s);
+            for (std::string a; std::getline(ss, a, ',');) axes.push_back(a);
           }
         }
         if (root.has_group("results")) {
@@ -133,9 +182,10 @@ std::string merge_sweep(const std::string& dir, const std::string& out) {
           for (const auto& [k, d] : r.results_group.datasets)
             if (d.numel() == 1 && !d.is_string()) r.results[k] = d.as_doubles()[0];
         }
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {  // tnad::Error, or a hostile file's std::out_of_range
         r.status = "unreadable";
         r.error = e.what();
+        if (mo.problems) mo.problems->push_back(e.what());
       }
     }
     rows.push_back(std::move(r));
@@ -200,11 +250,12 @@ std::string merge_sweep(const std::string& dir, const std::string& out) {
       t.set("status", r.status);
       t.groups["results"] = r.results_group;
     }
-  write_h5_atomic(out, root);
+  write_h5_atomic(target.path, root);
 
   std::string summary = std::to_string(rows.size()) + " tasks:";
   bool first = true;
-  for (const char* s : {"finished", "running", "interrupted", "failed", "starting", "missing", "unreadable"})
+  for (const char* s :
+       {"finished", "running", "interrupted", "failed", "starting", "missing", "unreadable", "mismatched"})
     if (counts[s]) {
       summary += std::string(first ? " " : ", ") + std::to_string(counts[s]) + " " + s;
       first = false;

@@ -9,12 +9,14 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "runs/internal.hpp"
 #include "runs/progress.hpp"
 #include "runs/run_file.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/h5.hpp"
 #include "tnad/solvers/registry.hpp"
 #include "tnad/ad/version.hpp"
@@ -106,10 +108,13 @@ History History::read(const Group& g) {
     if (name != "step" && name != "seconds" && std::find(names.begin(), names.end(), name) == names.end())
       names.push_back(name);
   for (const auto& name : names) {
-    auto v = g.doubles(name);
-    if (v.size() != h.steps.size())
-      throw_error("history ", g.path(), "/", name, " has ", v.size(), " rows, step has ", h.steps.size());
-    h.columns.emplace_back(name, std::move(v));
+    const std::string path = g.path() + "/" + shorten(name);
+    if (!g.has_dataset(name)) throw_error(path, " is listed in ", g.path(), "@columns but missing");
+    const Dataset& d = g.dataset(name);
+    if (d.is_string() || d.shape.size() != 1 || d.shape[0] != int64_t(h.steps.size()))
+      throw_error(path, " is not a history column (every dataset in ", g.path(),
+                  " must be numeric, 1-D, one value per step: ", h.steps.size(), ")");
+    h.columns.emplace_back(name, d.as_doubles(path));
   }
   if (h.seconds.size() != h.steps.size()) throw_error("history: seconds and step differ in length");
   for (std::size_t i = 1; i < h.steps.size(); ++i)
@@ -130,6 +135,53 @@ void check_run_file(const Group& root, const std::string& path) {
   if (v > kRunFormatVersion)
     throw_error(path, ": written by a newer tnad (format_version ", v, " > ", kRunFormatVersion, ")");
   if (!root.has_group("meta")) throw_error(path, ": corrupted run file: no /meta");
+}
+
+std::string task_index_mismatch(const Group& meta, const std::string& path, int64_t task) {
+  const std::string file = shorten(path, 1024);
+  const Group* t = meta.has_group("task") ? &meta.group("task") : nullptr;
+  const Attribute* idx = t && t->has_attr("index") ? &t->attrs.at("index") : nullptr;
+  if (!idx)
+    return file + ": is not a sweep task file (no /meta/task@index); expected the file of task " + std::to_string(task);
+  if (!std::holds_alternative<int64_t>(*idx) || std::get<int64_t>(*idx) != task)
+    return file + ": belongs to task " + shorten(to_string(*idx), 40) + ", not task " + std::to_string(task) +
+           " (its /meta/task@index): copied or renamed from another task's file; move it back or remove it";
+  return "";
+}
+
+std::string run_file_mismatch(const Group& meta, const std::string& path, const Config& cfg, int64_t task,
+                              Trust level) {
+  const std::string file = shorten(path, 1024);
+  if (task >= 0)
+    if (std::string why = task_index_mismatch(meta, path, task); !why.empty()) return why;
+  if (level == Trust::same_config) {
+    const std::string expected = cfg.digest();
+    std::string found = meta.attr_string_or("config_digest", "");
+    if (found.empty() && meta.has_dataset("config")) {  // a file from before config_digest: recompute it
+      try {
+        found = parse_config(meta.dataset("config").strings().at(0), file + ":/meta/config").digest();
+      } catch (const std::exception&) {
+      }
+    }
+    if (found.empty())
+      return file + ": records no config (/meta@config_digest or /meta/config); expected config digest " + expected;
+    if (found != expected)
+      return file + ": was made by another config (its /meta@config_digest is " + shorten(found, 40) + ", " +
+             cfg.file + (task >= 0 ? " task " + std::to_string(task) : std::string()) + " has " + expected + ")";
+    return "";
+  }
+  if (!meta.has_dataset("config")) return file + ": records no config (/meta/config); cannot check what it computed";
+  Config old;
+  try {
+    old = parse_config(meta.dataset("config").strings("/meta/config").at(0), file + ":/meta/config");
+  } catch (const std::exception& e) {
+    return file + ": its /meta/config is not a valid config: " + e.what();
+  }
+  const std::string diff = cfg.trajectory_difference(old);
+  if (!diff.empty())
+    return file + ": cannot resume: it was made with a different " + diff + " (compare its /meta/config with " +
+           cfg.file + "); only stopping criteria and threads may change";
+  return "";
 }
 
 std::string digest_hex(const Group& state) {
@@ -156,6 +208,27 @@ std::string signal_name(int s) {
   }
 }
 
+int64_t task_index_of(const Group& task) {
+  auto it = task.attrs.find("index");
+  return it != task.attrs.end() && std::holds_alternative<int64_t>(it->second) ? std::get<int64_t>(it->second) : -1;
+}
+
+// What a run file holds beyond what tnad writes (docs/files.md, "Your own data"): attributes
+// on / other than format / format_version, datasets on /, groups other than meta, history,
+// state and results. The run keeps them through every checkpoint.
+Group foreign_part(const Group& file) {
+  Group k("/");
+  k.attrs = file.attrs;
+  k.attrs.erase("format");
+  k.attrs.erase("format_version");
+  k.datasets = file.datasets;
+  for (const auto& [name, g] : file.groups)
+    if (name != "meta" && name != "history" && name != "state" && name != "results") k.groups[name] = g;
+  return k;
+}
+
+bool empty(const Group& g) { return g.attrs.empty() && g.datasets.empty() && g.groups.empty(); }
+
 }  // namespace
 
 RunOutcome run(const Config& cfg, const RunOptions& o) {
@@ -163,16 +236,18 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
   Progress progress(o.quiet, o.label);
   if (o.handle_signals) install_signal_handlers();
 
-  // ---- the output location must be usable before any work is done
-  std::error_code ec;
-  fs::path parent = fs::path(out).parent_path();
-  if (!parent.empty() && !fs::is_directory(parent, ec)) {
-    fs::create_directories(parent, ec);
-    if (ec) throw_error(out, ": cannot create the output directory '", parent.string(), "': ", ec.message());
-  }
-  if (fs::is_directory(out, ec)) throw_error(out, ": is a directory; give a file name for the output");
+  // ---- the output must be usable before any work is done (file_policy.hpp)
+  OutputRules rules;
+  rules.overwrite = o.overwrite;
+  rules.resume = o.resume;
+  if (cfg.file.rfind("builtin:", 0) != 0) rules.inputs.push_back(cfg.file);
+  rules.existing_hint = "use --resume to continue it or --overwrite to replace it";
+  const OutputTarget target = check_output(out, rules);
+  const std::string& path = target.path;  // `out` with a final symbolic link resolved
+  remove_stale_temporaries(path);
 
   const int threads = o.threads >= 0 ? o.threads : int(cfg.run.integer("threads"));
+  if (threads > kMaxThreads) throw_error("threads = ", threads, ": out of range: must be in [0, ", kMaxThreads, "]");
   if (threads > 0) omp_set_num_threads(threads);
 
   std::unique_ptr<Job> job = make_job(cfg);
@@ -180,43 +255,64 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
   Group meta("/meta");
   History history;
   bool resumed = false;
-  const bool exists = fs::exists(out, ec);
-  if (exists && !o.resume && !o.overwrite) {
-    std::string what;
-    try {
-      what = " (status: " + read_h5_attrs(out, "/meta").attr_string_or("status", "?") + ")";
-    } catch (const Error&) {
-    }
-    throw_error(out, ": already exists", what, "; use --resume to continue it or --overwrite to replace it");
-  }
-  if (exists && o.resume) {
-    Group file = read_h5(out);
+  Group kept("/");                     // the file's data that this run does not write
+  Group kept_results("/results");      // ... inside /results (names the job does not write)
+  std::map<std::string, Attribute> kept_history_attrs;
+  if (target.exists && o.resume) {
+    Group file = read_h5(path);
     check_run_file(file, out);
     const Group& fm = file.group("meta");
+    kept = foreign_part(file);
+    if (file.has_group("history")) {
+      kept_history_attrs = file.group("history").attrs;
+      kept_history_attrs.erase("columns");
+    }
     if (!file.has_group("state")) {
-      progress.note(out + ": holds no state (" + fm.attr_string_or("status", "?") + " before the first step); starting fresh");
+      // Nothing to continue from. Start over only if nothing would be lost.
+      int64_t rows = 0;
+      if (file.has_group("history") && file.group("history").has_dataset("step"))
+        rows = file.group("history").dataset("step").numel();
+      if (rows > 0 || file.has_group("results"))
+        throw_error(out, ": holds results (", rows, " rows of /history", file.has_group("results") ? ", /results" : "",
+                    ") but no /state to continue from (status ", shorten(fm.attr_string_or("status", "?"), 40),
+                    "); it is not overwritten: use --overwrite to start over, or another output name");
+      progress.note(out + ": holds no state (" + shorten(fm.attr_string_or("status", "?"), 40) +
+                    " before the first step); starting fresh");
+      meta = fm;
     } else {
+      const std::string why = run_file_mismatch(fm, out, cfg, task_index_of(o.task), Trust::same_computation);
+      if (!why.empty()) throw_error(why);
       const Group& state = file.group("state");
       if (!state.has_attr("digest") || state.attr_string("digest") != digest_hex(state))
-        throw_error(out, ": corrupted checkpoint: the checksum of /state does not match");
-      const std::string old_text = fm.dataset("config").strings("/meta/config").at(0);
-      Config old = parse_config(old_text, out + ":/meta/config");
-      std::string diff = cfg.trajectory_difference(old);
-      if (!diff.empty())
-        throw_error(out, ": cannot resume: it was made with a different ", diff, " (compare its /meta/config with ",
-                    cfg.file, "); only stopping criteria and threads may change");
+        throw_error(out, ": corrupted checkpoint: the checksum of /state does not match (a damaged file, or /state",
+                    " was edited: tnad owns /state)");
       try {
         job->load_state(state);
         history = History::read(file.group("history"));
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {
         throw_error(out, ": cannot resume: ", e.what());
       }
       // (a job whose start() reports no row has an empty history until its first step)
       if (history.steps.empty() ? job->steps() != 0 : history.steps.back() != job->steps())
         throw_error(out, ": corrupted checkpoint: /history ends at step ",
                     history.steps.empty() ? -1 : history.steps.back(), ", /state is at step ", job->steps());
+      if (file.has_group("results")) {
+        // Keep what the job does not write itself (e.g. a user's own analysis).
+        Group mine("/results");
+        try {
+          job->write_results(mine);
+        } catch (const std::exception& e) {
+          throw_error(out, ": cannot resume: ", e.what());
+        }
+        kept_results = file.group("results");
+        for (const auto& [k, v] : mine.attrs) kept_results.attrs.erase(k);
+        for (const auto& [k, v] : mine.datasets) kept_results.datasets.erase(k);
+        for (const auto& [k, v] : mine.groups) kept_results.groups.erase(k);
+      }
       meta = fm;
-      meta.set("resumes", meta.attrs.count("resumes") ? meta.attr_int("resumes") + 1 : int64_t(1));
+      meta.set("resumes", meta.attrs.count("resumes") && std::holds_alternative<int64_t>(meta.attrs.at("resumes"))
+                              ? meta.attr_int("resumes") + 1
+                              : int64_t(1));
       resumed = true;
       if (!job->stop_reason().empty() && fm.attr_string_or("status", "") == "finished") {
         progress.note(out + ": already finished (" + job->stop_reason() + ") at step " +
@@ -229,7 +325,7 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
         return r;
       }
     }
-  } else if (!exists && o.resume) {
+  } else if (!target.exists && o.resume) {
     progress.note(out + ": no checkpoint yet; starting fresh");
   }
 
@@ -240,6 +336,7 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
   meta.set("threads", int64_t(omp_get_max_threads()));
   meta.set("job", cfg.job_type);
   meta.set("config_file", cfg.file);
+  meta.set("config_digest", cfg.digest());
   meta.set("command", o.command);
   if (!resumed) {
     meta.set("start_time", utc_now());
@@ -259,19 +356,23 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
     meta.set("status", status);
     meta.set("updated_time", utc_now());
     if (status != "running") meta.set("end_time", utc_now());
-    Group root("/");
+    Group root = kept;
     root.set("format", "tnad-run");
     root.set("format_version", int64_t(kRunFormatVersion));
     root.groups["meta"] = meta;
-    history.write(root.group("history"));
+    Group& h = root.group("history");
+    h.attrs = kept_history_attrs;
+    history.write(h);
     if (have_state) {
       Group& st = root.group("state");
       st.set("step", job->steps());
       job->save_state(st);
       st.set("digest", digest_hex(st));
     }
-    if (with_results) job->write_results(root.group("results"));
-    write_h5_atomic(out, root);
+    Group results = kept_results;
+    if (with_results) job->write_results(results);
+    if (!empty(results)) root.groups["results"] = std::move(results);
+    write_h5_atomic(path, root);
   };
 
   RunOutcome r;

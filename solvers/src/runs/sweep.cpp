@@ -14,6 +14,7 @@
 #include "runs/internal.hpp"
 #include "runs/run_file.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/h5.hpp"
 
 namespace tnad::runs {
@@ -31,11 +32,11 @@ bool is_range(const Value& v) {
 
 std::vector<Value> expand_range(const Value& r, const std::string& name) {
   auto bad = [&](const Loc& l, const std::string& msg) -> std::vector<Value> {
-    throw_error(l.str(), ": [sweep] ", name, ": ", msg);
+    throw_error(l.str(), ": [sweep] ", shorten(name), ": ", msg);
   };
   for (const auto& f : r.fields)
     if (f.key != "start" && f.key != "stop" && f.key != "num" && f.key != "step" && f.key != "log")
-      return bad(f.key_loc, "unknown range key '" + f.key + "' (use start, stop and num or step, optional log)");
+      return bad(f.key_loc, "unknown range key '" + shorten(f.key) + "' (use start, stop and num or step, optional log)");
   const Value* start = r.find("start");
   const Value* stop = r.find("stop");
   const Value* num = r.find("num");
@@ -44,40 +45,59 @@ std::vector<Value> expand_range(const Value& r, const std::string& name) {
   if (!start || !stop) return bad(r.loc, "a range needs start and stop");
   if (!start->is_number()) return bad(start->loc, "start must be a number, got " + start->type_name());
   if (!stop->is_number()) return bad(stop->loc, "stop must be a number, got " + stop->type_name());
+  for (const Value* v : {start, stop})
+    if (!std::isfinite(v->number()))
+      return bad(v->loc, std::string(v == start ? "start" : "stop") + " = " + v->to_toml() + ": must be a finite number");
   if (bool(num) == bool(step)) return bad(r.loc, "a range needs exactly one of num and step");
-  if (log && log->kind != Value::Kind::boolean) return bad(log->loc, "log must be true or false");
+  if (log && log->kind != Value::Kind::boolean)
+    return bad(log->loc, "log = " + shorten(log->to_toml()) + ": must be true or false");
   const bool is_log = log && log->b;
   const double a = start->number(), b = stop->number();
   std::vector<Value> out;
-  auto add = [&](double v, const Loc& l, bool integer) {
-    Value x = integer ? Value::integer(int64_t(std::llround(v))) : Value::floating(v);
-    x.loc = l;
+  auto add = [&](double v) {
+    Value x = Value::floating(v);
+    x.loc = r.loc;
     out.push_back(std::move(x));
   };
   if (num) {
     if (num->kind != Value::Kind::integer || num->i < 1 || num->i > kMaxTasks)
-      return bad(num->loc, "num must be an integer in [1, " + std::to_string(kMaxTasks) + "]");
+      return bad(num->loc, "num = " + shorten(num->to_toml()) + ": must be an integer in [1, " +
+                               std::to_string(kMaxTasks) + "]");
     if (is_log && !(a > 0 && b > 0)) return bad(r.loc, "log ranges need start > 0 and stop > 0");
     const int64_t n = num->i;
+    const bool wide = !std::isfinite(b - a);  // e.g. -1e308 .. 1e308: interpolate without b - a
     for (int64_t k = 0; k < n; ++k) {
       double t = n == 1 ? 0.0 : double(k) / double(n - 1);
-      double v = is_log ? a * std::pow(b / a, t) : a + (b - a) * t;
+      double v = is_log ? a * std::pow(b / a, t) : wide ? (1.0 - t) * a + t * b : a + (b - a) * t;
       if (k == n - 1) v = b;  // the end exactly
-      add(v, r.loc, false);
+      add(v);
     }
     return out;
   }
   if (is_log) return bad(log->loc, "log = true needs num, not step");
-  if (!step->is_number() || step->number() == 0.0)
-    return bad(step->loc, "step must be a non-zero number");
+  if (!step->is_number() || step->number() == 0.0 || !std::isfinite(step->number()))
+    return bad(step->loc, "step = " + shorten(step->to_toml()) + ": must be a finite, non-zero number");
+  const std::string too_many = "range has more than " + std::to_string(kMaxTasks) + " values";
+  if (start->kind == Value::Kind::integer && stop->kind == Value::Kind::integer && step->kind == Value::Kind::integer) {
+    // exact integer arithmetic (doubles lose integers beyond 2^53)
+    const __int128 ia = start->i, ib = stop->i, ih = step->i;
+    if ((ib - ia) * (ih > 0 ? 1 : -1) < 0) return bad(step->loc, "step goes away from stop");
+    const __int128 count = (ib - ia) / ih + 1;
+    if (count > kMaxTasks) return bad(r.loc, too_many);
+    for (__int128 k = 0; k < count; ++k) {
+      Value x = Value::integer(int64_t(ia + k * ih));
+      x.loc = r.loc;
+      out.push_back(std::move(x));
+    }
+    return out;
+  }
   const double h = step->number();
-  if ((b - a) / h < 0) return bad(step->loc, "step goes away from stop");
-  const bool integer = start->kind == Value::Kind::integer && stop->kind == Value::Kind::integer &&
-                       step->kind == Value::Kind::integer;
+  const double span = (b - a) / h;  // finite or +-inf, never NaN (a, b, h finite, h != 0)
+  if (span < 0) return bad(step->loc, "step goes away from stop");
   // stop is included when it is hit up to round-off (0.1 steps are not exact in binary)
-  const double count = std::floor((b - a) / h + 1e-9) + 1;
-  if (count > double(kMaxTasks)) return bad(r.loc, "range has more than " + std::to_string(kMaxTasks) + " values");
-  for (int64_t k = 0; k < int64_t(count); ++k) add(a + double(k) * h, r.loc, integer);
+  const double count = std::floor(span + 1e-9) + 1;
+  if (!(count <= double(kMaxTasks))) return bad(r.loc, too_many);
+  for (int64_t k = 0; k < int64_t(count); ++k) add(a + double(k) * h);
   return out;
 }
 
@@ -89,7 +109,7 @@ void collect_axes(const Value& table, const std::string& prefix, std::vector<Axi
     ax.name = name;
     ax.loc = f.key_loc;
     if (v.kind == Value::Kind::array) {
-      if (v.items.empty()) throw_error(f.key_loc.str(), ": [sweep] ", name, ": an axis needs at least one value");
+      if (v.items.empty()) throw_error(f.key_loc.str(), ": [sweep] ", shorten(name), ": an axis needs at least one value");
       ax.values = v.items;
     } else if (is_range(v)) {
       ax.values = expand_range(v, name);
@@ -97,7 +117,7 @@ void collect_axes(const Value& table, const std::string& prefix, std::vector<Axi
       collect_axes(v, name, axes);
       continue;
     } else {
-      throw_error(f.key_loc.str(), ": [sweep] ", name, " = ", v.to_toml(),
+      throw_error(f.key_loc.str(), ": [sweep] ", shorten(name), " = ", shorten(v.to_toml()),
                   ": an axis is a list of values or a range { start, stop, num | step }");
     }
     axes.push_back(std::move(ax));
@@ -114,14 +134,15 @@ Sweep::Sweep(const Config& base) : base_(base) {
   for (const auto& ax : axes_) {
     auto dot = ax.name.find('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == ax.name.size())
-      throw_error(ax.loc.str(), ": [sweep] axis '", ax.name, "' must be SECTION.KEY, e.g. \"job.dim\"");
+      throw_error(ax.loc.str(), ": [sweep] axis '", shorten(ax.name), "' must be SECTION.KEY, e.g. \"job.dim\"");
     const std::string section = ax.name.substr(0, dot);
     if (section != "job" && section != "optimizer" && section != "run")
-      throw_error(ax.loc.str(), ": [sweep] axis '", ax.name, "': only [job], [optimizer] and [run] keys can be swept");
+      throw_error(ax.loc.str(), ": [sweep] axis '", shorten(ax.name), "': only [job], [optimizer] and [run] keys can be swept");
     if (ax.name == "job.type") throw_error(ax.loc.str(), ": [sweep] the job type cannot be swept");
     for (const auto& other : axes_)
       if (&other != &ax && other.name == ax.name)
-        throw_error(ax.loc.str(), ": [sweep] axis '", ax.name, "' is given twice");
+        throw_error(ax.loc.str(), ": [sweep] axis '", shorten(ax.name), "' is given twice");
+    if (ax.values.empty()) throw_error(ax.loc.str(), ": [sweep] axis '", shorten(ax.name), "' has no values");
     if (size_ > kMaxTasks / int64_t(ax.values.size()))
       throw_error(ax.loc.str(), ": [sweep] more than ", kMaxTasks, " tasks");
     size_ *= int64_t(ax.values.size());
@@ -178,7 +199,7 @@ Config Sweep::task_config(int64_t task) const {
 
 std::string Sweep::describe(int64_t task) const {
   std::string o;
-  for (const auto& [name, v] : params(task)) o += (o.empty() ? "" : ", ") + name + " = " + v.to_toml();
+  for (const auto& [name, v] : params(task)) o += (o.empty() ? "" : ", ") + shorten(name, 80) + " = " + shorten(v.to_toml(), 80);
   return o;
 }
 
@@ -221,41 +242,34 @@ std::string default_sweep_dir(const Config& base) {
 }
 
 void prepare_sweep_dir(const std::string& dir, const Config& base) {
+  if (dir.empty()) throw_error("the sweep directory name is empty; give a directory with -o DIR");
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (!fs::is_directory(dir, ec))
-    throw_error(dir, ": cannot create the sweep directory", ec ? ": " + ec.message() : std::string());
-  const fs::path manifest = fs::path(dir) / "sweep.toml";
-  if (fs::exists(manifest, ec)) {
-    if (read_text_file(manifest.string()) != base.text)
-      throw_error(dir, ": holds a different sweep (its sweep.toml differs from ", base.file,
+  if (!fs::is_directory(dir, ec)) {
+    std::string kind = file_kind(dir);
+    throw_error(shorten(dir, 1024), ": cannot create the sweep directory", ec ? ": " + ec.message() : std::string(),
+                kind == "missing" ? std::string() : " (" + (kind.empty() ? std::string("a file") : kind) + " of that name exists)");
+  }
+  const std::string manifest = (fs::path(dir) / "sweep.toml").string();
+  if (file_kind(manifest) != "missing") {
+    if (read_text_file(manifest, "sweep manifest") != base.text)
+      throw_error(shorten(dir, 1024), ": holds a different sweep (its sweep.toml differs from ", base.file,
                   "); use another directory (-o DIR) or remove it");
     return;
   }
-  // Written atomically (tasks of a SLURM array may start at the same moment).
-  const std::string tmp = manifest.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << base.text;
-    f.flush();
-    if (!f) {
-      fs::remove(tmp, ec);
-      throw_error(manifest.string(), ": cannot write: ", std::strerror(errno));
-    }
-  }
-  fs::rename(tmp, manifest, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw_error(manifest.string(), ": cannot write: ", ec.message());
-  }
+  // Written atomically under a unique temporary name: tasks of a SLURM array may start at
+  // the same moment, and each writes the same text.
+  write_file_atomic(manifest, base.text);
 }
 
-std::string task_status(const std::string& file) {
-  std::error_code ec;
-  if (!fs::exists(file, ec)) return "missing";
+std::string task_status(const Sweep& sweep, int64_t task, const std::string& dir) {
+  const std::string file = sweep.task_file(dir, task);
+  if (file_kind(file) == "missing") return "missing";
   try {
-    return read_h5_attrs(file, "/meta").attr_string_or("status", "unreadable");
-  } catch (const Error&) {
+    Group meta = read_h5_group(file, "/meta");
+    if (!run_file_mismatch(meta, file, sweep.task_config(task), task, Trust::same_config).empty()) return "mismatched";
+    return meta.attr_string_or("status", "unreadable");
+  } catch (const std::exception&) {
     return "unreadable";
   }
 }
@@ -271,6 +285,8 @@ void write_failure_file(const std::string& file, const Config& cfg, const Group&
   m.set("error", error);
   m.set("job", cfg.job_type);
   m.set("config_file", cfg.file);
+  m.set("config_digest", cfg.digest());
+  m.put("config", Dataset::scalar(cfg.effective_toml()));
   m.set("start_time", utc_now());
   m.set("end_time", utc_now());
   m.set("host", host_name());
@@ -285,13 +301,15 @@ TaskOutcome run_task(const Sweep& sweep, int64_t task, const std::string& dir, c
   TaskOutcome t;
   t.task = task;
   const std::string file = sweep.task_file(dir, task);
-  if (task_status(file) == "finished") {
+  Config cfg = sweep.task_config(task);
+  // Skipped only when the file is this task's, of this config, and finished; any other file
+  // goes to run(), whose resume refuses a file of another task or computation untouched.
+  if (task_status(sweep, task, dir) == "finished") {
     t.status = "skipped";
     t.message = "already finished";
     return t;
   }
   Group tg = sweep.task_group(task, dir);
-  Config cfg = sweep.task_config(task);
   RunOptions ro;
   ro.output = file;
   ro.resume = true;
@@ -310,8 +328,7 @@ TaskOutcome run_task(const Sweep& sweep, int64_t task, const std::string& dir, c
   } catch (const std::exception& e) {
     t.status = "failed";
     t.message = e.what();
-    std::error_code ec;
-    if (!fs::exists(file, ec)) {
+    if (file_kind(file) == "missing") {
       try {
         write_failure_file(file, cfg, tg, e.what());
       } catch (const std::exception&) {
@@ -331,8 +348,8 @@ std::string list_tasks(const Sweep& s, const std::string& dir) {
   std::vector<std::vector<std::string>> rows;
   for (int64_t i = 0; i < s.size(); ++i) {
     std::vector<std::string> row = {std::to_string(i)};
-    for (const auto& [name, v] : s.params(i)) row.push_back(v.to_toml());
-    row.push_back(task_status(s.task_file(dir, i)));
+    for (const auto& [name, v] : s.params(i)) row.push_back(shorten(v.to_toml(), 80));
+    row.push_back(task_status(s, i, dir));
     rows.push_back(std::move(row));
   }
   std::vector<std::size_t> w(header.size());

@@ -49,15 +49,17 @@ class IsingThermo final : public Job {
     o_.order = int(p.integer("order"));
     o_.J = p.number("J");
     o_.h = p.number("h");
-    o_.rg.chi = p.integer("chi");
+    TruncationOptions& t = o_.rg.truncation;
+    t.max_rank = p.integer("chi");
     o_.rg.steps = int(p.integer("steps"));
-    o_.rg.keep_multiplets = p.boolean("keep_multiplets");
-    o_.rg.multiplet_tol = p.number("multiplet_tol");
-    o_.rg.svd_method = p.string("svd") == "randomized" ? SvdMethod::randomized : SvdMethod::full;
-    o_.rg.oversampling = p.integer("oversampling");
-    o_.rg.power_iterations = int(p.integer("power_iterations"));
-    o_.rg.degeneracy.rule = p.string("broadening") == "cutoff" ? Broadening::cutoff : Broadening::lorentzian;
-    o_.rg.degeneracy.eps = p.number("broadening_eps");
+    t.keep_multiplets = p.boolean("keep_multiplets");
+    t.multiplet_tol = p.number("multiplet_tol");
+    t.rel_cutoff = p.number("rel_cutoff");
+    t.method = p.string("svd") == "randomized" ? SvdMethod::randomized : SvdMethod::full;
+    t.oversampling = p.integer("oversampling");
+    t.power_iterations = int(p.integer("power_iterations"));
+    t.degeneracy.rule = p.string("broadening") == "cutoff" ? Broadening::cutoff : Broadening::lorentzian;
+    t.degeneracy.eps = p.number("broadening_eps");
     const std::string& cp = p.string("checkpoint");
     o_.rg.checkpoint = cp == "every_step" ? ChainCheckpoint::every_step
                        : cp == "sqrt"     ? ChainCheckpoint::sqrt
@@ -100,7 +102,7 @@ class IsingThermo final : public Job {
   void write_results(Group& r) const override {
     r.set("stop_reason", stop_reason());
     r.set("method", to_string(o_.method));
-    r.set("chi", o_.rg.chi);
+    r.set("chi", o_.rg.truncation.max_rank);
     r.set("rg_steps", int64_t(o_.rg.steps));
     r.set("sites_log2", int64_t(o_.rg.steps));
     r.put("beta", Dataset::of(beta_));
@@ -189,26 +191,41 @@ JobType ising_thermo_job_type() {
   t.name = "ising-thermo";
   t.summary = "ln Z, energy and specific heat of the 2D Ising model by TRG/HOTRG and nested AD";
   t.uses_optimizer = false;
+  // Defaults come from the option structs (rg.hpp, options.hpp, ising_thermo.hpp), so the
+  // schema never restates them.
+  const ThermoOptions d;
+  const TruncationOptions& dt = d.rg.truncation;
+  auto name = [](Broadening b) { return std::string(b == Broadening::cutoff ? "cutoff" : "lorentzian"); };
+  auto checkpoint_name = [](ChainCheckpoint c) {
+    return std::string(c == ChainCheckpoint::every_step ? "every_step" : c == ChainCheckpoint::sqrt ? "sqrt" : "none");
+  };
   t.params = {
-      Param::string("method", "trg", "coarse-graining: Levin-Nave TRG or HOTRG").one_of({"trg", "hotrg"}),
-      Param::integer("chi", 16, "bond dimension kept").at_least(2).at_most(256),
-      Param::integer("steps", 20, "RG steps: a torus of 2^steps sites").at_least(1).at_most(200),
+      Param::string("method", to_string(d.method), "coarse-graining: Levin-Nave TRG or HOTRG").one_of({"trg", "hotrg"}),
+      Param::integer("chi", dt.max_rank, "bond dimension kept").at_least(2).at_most(256),
+      Param::integer("steps", d.rg.steps, "RG steps: a torus of 2^steps sites").at_least(1).at_most(200),
       Param::floats("beta", {}, "explicit inverse temperatures (else the beta_min/max/step grid)"),
       Param::floating("beta_min", 0.40, "first inverse temperature of the grid").above(0.0),
       Param::floating("beta_max", 0.50, "last inverse temperature of the grid (included)").above(0.0),
       Param::floating("beta_step", 0.0025, "grid spacing").above(0.0),
-      Param::floating("J", 1.0, "coupling (ferromagnetic)").above(0.0),
-      Param::floating("h", 0.0, "magnetic field (Onsager values only for h = 0)"),
-      Param::integer("order", 2, "derivatives: 0 ln Z, 1 + u and d lnZ/dh, 2 + C").at_least(0).at_most(2),
-      Param::string("svd", "full", "TRG truncated SVD: full (dgesdd) or randomized").one_of({"full", "randomized"}),
-      Param::integer("oversampling", 20, "randomized SVD: extra sketch columns").at_least(0),
-      Param::integer("power_iterations", 2, "randomized SVD: power iterations").at_least(0),
-      Param::boolean("keep_multiplets", true, "never cut through a degenerate multiplet"),
-      Param::floating("multiplet_tol", 1e-8, "relative gap that separates multiplets").at_least(0.0).below(1.0),
-      Param::string("broadening", "lorentzian", "regularisation of 1/(s_i - s_j) in the adjoints")
-          .one_of({"lorentzian", "cutoff"}),
-      Param::floating("broadening_eps", 1e-12, "relative width of that regularisation").at_least(0.0),
-      Param::string("checkpoint", "none", "checkpointing of the RG steps in the backward (memory vs time)")
+      Param::floating("J", d.J, "coupling (ferromagnetic)").above(0.0),
+      Param::floating("h", d.h, "magnetic field (Onsager values only for h = 0)"),
+      Param::integer("order", d.order, "derivatives: 0 ln Z, 1 + u and d lnZ/dh, 2 + C").at_least(0).at_most(2),
+      Param::string("svd", dt.method == SvdMethod::randomized ? "randomized" : "full",
+                    "TRG truncated SVD: full (dgesdd) or randomized")
+          .one_of({"full", "randomized"}),
+      Param::integer("oversampling", dt.oversampling, "randomized SVD: extra sketch columns").at_least(0),
+      Param::integer("power_iterations", dt.power_iterations, "randomized SVD: power iterations").at_least(0),
+      Param::boolean("keep_multiplets", dt.keep_multiplets, "never cut through a degenerate multiplet"),
+      Param::floating("multiplet_tol", dt.multiplet_tol, "relative gap that separates multiplets")
+          .at_least(0.0)
+          .below(1.0),
+      Param::floating("rel_cutoff", dt.rel_cutoff, "drop singular values / eigenvalues <= rel_cutoff * max")
+          .at_least(0.0)
+          .below(1.0),
+      Param::string("broadening", name(dt.degeneracy.rule), "regularisation of 1/(s_i - s_j) in the adjoints")
+          .one_of({"cutoff", "lorentzian"}),
+      Param::floating("broadening_eps", dt.degeneracy.eps, "relative width of that regularisation").at_least(0.0),
+      Param::string("checkpoint", checkpoint_name(d.rg.checkpoint), "checkpointing of the RG steps in the backward (memory vs time)")
           .one_of({"none", "every_step", "sqrt"}),
   };
   t.make = [](const Config& c) { return std::make_unique<IsingThermo>(c); };

@@ -21,12 +21,12 @@ struct Isometry {
 // Leading eigenvectors of the Gram matrix G (D^2 x D^2, symmetric PSD). The full eigh is
 // recorded and the kept columns sliced, so the adjoint is the exact truncated one.
 Isometry isometry(const Tensor& G, int64_t D, const RgOptions& o) {
-  const Eigh e = eigh(reshape(G, Shape{D * D, D * D}), o.degeneracy);
+  const Eigh e = eigh(reshape(G, Shape{D * D, D * D}), o.truncation.degeneracy);
   const int64_t n = D * D;
   std::vector<double> desc = e.w.value().to_vector();  // ascending from LAPACK
   std::reverse(desc.begin(), desc.end());
   for (double& w : desc) w = std::max(w, 0.0);        // rounding can leave -1e-17
-  const int64_t k = rg_detail::kept_rank(desc, o);
+  const int64_t k = kept_rank(desc, o.truncation, 1, "hotrg");
   double total = 0, lost = 0;
   for (int64_t i = 0; i < n; ++i) {
     total += desc[std::size_t(i)];

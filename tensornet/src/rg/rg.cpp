@@ -17,15 +17,15 @@
 namespace tnad {
 
 void check_rg_options(const RgOptions& o, const char* who) {
-  if (o.chi < 1) throw_error(who, ": chi must be >= 1, got ", o.chi);
+  const TruncationOptions& t = o.truncation;
+  if (t.max_rank < 1) throw_error(who, ": chi (truncation.max_rank) must be >= 1, got ", t.max_rank);
+  check_truncation(t, who);
   if (o.steps < 0 || o.steps > 1000) throw_error(who, ": steps must be in [0, 1000], got ", o.steps);
-  if (!(o.rel_cutoff >= 0.0 && o.rel_cutoff < 1.0))
-    throw_error(who, ": rel_cutoff must be in [0, 1), got ", o.rel_cutoff);
-  if (!(o.multiplet_tol >= 0.0 && o.multiplet_tol < 1.0))
-    throw_error(who, ": multiplet_tol must be in [0, 1), got ", o.multiplet_tol);
-  if (o.oversampling < 0) throw_error(who, ": oversampling must be >= 0, got ", o.oversampling);
-  if (o.power_iterations < 0) throw_error(who, ": power_iterations must be >= 0, got ", o.power_iterations);
-  if (!(o.degeneracy.eps >= 0.0)) throw_error(who, ": degeneracy eps must be >= 0, got ", o.degeneracy.eps);
+  if (t.oversampling < 0) throw_error(who, ": oversampling must be >= 0, got ", t.oversampling);
+  if (t.power_iterations < 0) throw_error(who, ": power_iterations must be >= 0, got ", t.power_iterations);
+  if (!(t.degeneracy.eps >= 0.0)) throw_error(who, ": degeneracy eps must be >= 0, got ", t.degeneracy.eps);
+  if (t.method == SvdMethod::randomized && t.adjoint == SvdAdjoint::full_spectrum)
+    throw_error(who, ": adjoint full_spectrum (option A) needs the full SVD method");
   if (o.segment < 0) throw_error(who, ": segment must be >= 0, got ", o.segment);
 }
 
@@ -47,25 +47,6 @@ Tensor torus_trace(const Tensor& T) {
 }
 
 namespace rg_detail {
-
-int64_t kept_rank(const std::vector<double>& s, const RgOptions& o) {
-  const int64_t L = int64_t(s.size());
-  if (L == 0) return 0;
-  const double smax = s[0];
-  int64_t k = 0;
-  while (k < L && s[std::size_t(k)] > o.rel_cutoff * smax) ++k;
-  k = std::max<int64_t>(1, std::min(k, o.chi));
-  if (!o.keep_multiplets) return k;
-  auto cuts = [&](int64_t kk) {
-    return kk < L && s[std::size_t(kk - 1)] - s[std::size_t(kk)] <= o.multiplet_tol * smax;
-  };
-  int64_t kk = k;
-  while (kk >= 1 && cuts(kk)) --kk;
-  if (kk >= 1) return kk;
-  kk = k;
-  while (kk < L && cuts(kk)) ++kk;
-  return kk;
-}
 
 RgResult run_rg(const Tensor& T0_uldr, const std::vector<Tensor>& tangents_uldr, const RgOptions& o,
                 const StepFn& step, const char* who, const std::vector<int64_t>& layout) {
@@ -90,8 +71,8 @@ RgResult run_rg(const Tensor& T0_uldr, const std::vector<Tensor>& tangents_uldr,
   auto dw = std::make_shared<std::vector<double>>(std::size_t(o.steps), 0.0);
   auto dims = std::make_shared<std::vector<int64_t>>(std::size_t(o.steps), 0);
   RgOptions opt = o;
-  if (o.checkpoint != ChainCheckpoint::none && o.svd_method == SvdMethod::randomized && !opt.svd_cache)
-    opt.svd_cache = std::make_shared<SvdCache>(2 * std::size_t(o.steps) + 2);
+  if (o.checkpoint != ChainCheckpoint::none && o.truncation.method == SvdMethod::randomized && !opt.truncation.cache)
+    opt.truncation.cache = std::make_shared<SvdCache>(2 * std::size_t(o.steps) + 2);
   const std::string name = who;
   // One level: normalize by c = |T|_F, coarse-grain; returns {T', ln c}.
   auto level = [step, opt, dw, dims, name](const Tensor& T, int k) {

@@ -35,10 +35,4 @@ using StepFn = std::function<StepOut(const Tensor& T, const Tensor& c, const RgO
 RgResult run_rg(const Tensor& T0, const std::vector<Tensor>& tangents, const RgOptions& o,
                 const StepFn& step, const char* who, const std::vector<int64_t>& layout = {});
 
-// The number of values to keep from a descending spectrum (s or Gram eigenvalues):
-// at most chi, none below rel_cutoff * s[0], and with keep_multiplets never between two
-// values closer than multiplet_tol * s[0] (moving down to the nearest gap, or up if the
-// first multiplet reaches past chi).
-int64_t kept_rank(const std::vector<double>& desc, const RgOptions& o);
-
 }  // namespace tnad::rg_detail

@@ -16,23 +16,6 @@ namespace tnad {
 
 namespace {
 
-// The kept rank follows rg_detail::kept_rank on the singular values; svd_truncated applies
-// the same rule (max_rank, rel_cutoff, keep_multiplets) to its own spectrum.
-TruncationOptions truncation(const RgOptions& o) {
-  TruncationOptions t;
-  t.max_rank = o.chi;
-  t.rel_cutoff = o.rel_cutoff;
-  t.keep_multiplets = o.keep_multiplets;
-  t.multiplet_tol = o.multiplet_tol;
-  t.method = o.svd_method;
-  t.adjoint = o.svd_adjoint;
-  t.oversampling = o.oversampling;
-  t.power_iterations = o.power_iterations;
-  t.degeneracy = o.degeneracy;
-  t.cache = o.svd_cache;
-  return t;
-}
-
 // M / c = U (S / c) V^T cut to k: (U sqrt(S/c), V sqrt(S/c)), the two halves of a site
 // tensor. The truncation is scale-invariant (relative cutoffs, discarded weight), so
 // factorizing M and scaling the k singular values equals factorizing M / c, without a
@@ -65,7 +48,7 @@ TrgStep trg_step_ulrd(const Tensor& T, const Tensor& c, const RgOptions& o) {
     throw_error("trg_step: need T_uldr with dim u = dim d and dim l = dim r, got shape ",
                 T.defined() ? permute(T, kUlrd).shape() : Shape{});
   const int64_t Du = T.size(0), Dl = T.size(1);
-  const TruncationOptions t = truncation(o);
+  const TruncationOptions& t = o.truncation;
   TrgStep r;
   // Sublattice A: (u l) x (r d) -> F1_ulk, F3_rdk (north-west and south-east halves).
   auto [A1, A3] = split(reshape(T, Shape{Du * Dl, Dl * Du}), c, t, r.discarded_weight);

@@ -150,9 +150,7 @@ TEST(CliBasic, ConfigErrorsAreOneLineWithFileAndLine) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_TRUE(missing.one_line_error()) << describe(missing);
   EXPECT_HAS(missing.err, "nope.toml: cannot read: No such file or directory");
-  Result threads = run_tnad({"run", tmp / "c.toml", "--threads", "0"});
-  EXPECT_EQ(threads.exit_code, 1);
-  EXPECT_TRUE(threads.one_line_error());
+  // (--threads: see CliHostile.NumericOptionsAreCheckedAlike)
 }
 
 TEST(CliBasic, ThreadsAreRecorded) {

@@ -55,14 +55,14 @@ TEST(CliFaults, DiskFullKeepsThePreviousCheckpoint) {
   EXPECT_HAS(r.err, "File too large");
   EXPECT_HAS(r.err, "is unchanged");
   EXPECT_EQ(slurp(tmp / "run.h5"), good);  // byte for byte the last good checkpoint
-  EXPECT_FALSE(std::filesystem::exists(tmp / "run.h5.tmp"));
+  EXPECT_FALSE(solvers_test::has_temporaries(tmp / "run.h5"));
 
   // A fresh run that cannot write fails before doing any work and leaves nothing behind.
   r = run_tnad({"run", tmp / "c.toml", "-o", tmp / "fresh.h5", "-q"}, full);
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_TRUE(r.one_line_error()) << describe(r);
   EXPECT_FALSE(std::filesystem::exists(tmp / "fresh.h5"));
-  EXPECT_FALSE(std::filesystem::exists(tmp / "fresh.h5.tmp"));
+  EXPECT_FALSE(solvers_test::has_temporaries(tmp / "fresh.h5"));
 
   // With room again, the same resume completes from the intact checkpoint.
   r = run_tnad({"run", tmp / "longer.toml", "-o", tmp / "run.h5", "--resume", "-q"});

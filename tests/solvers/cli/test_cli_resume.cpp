@@ -53,8 +53,9 @@ void expect_same_run(const Group& a, const Group& b) {
 }
 
 // max_delay_us: a random pause between seeing a step's progress line and the kill. With
-// aim_at_writes the pause starts only once OUT.h5.tmp appears, i.e. while the step's
-// checkpoint is being written, so that kills land inside (or just after) the write.
+// aim_at_writes the pause starts only once a temporary OUT.h5.tmp-XXXXXX appears, i.e.
+// while the step's checkpoint is being written, so that kills land inside (or just after)
+// the write.
 void kill_and_resume(const std::string& kind, int checkpoint_every, uint64_t seed, int dim = 20,
                      int max_delay_us = 4000, int max_steps = 400, bool aim_at_writes = false) {
   TempDir tmp;
@@ -78,7 +79,7 @@ void kill_and_resume(const std::string& kind, int checkpoint_every, uint64_t see
     auto line = c.wait_line([&](const std::string& l) { return step_of(l) >= target; });
     ASSERT_TRUE(line.has_value()) << "the run ended before step " << target << ":\n" << c.err();
     if (aim_at_writes)
-      for (int spin = 0; spin < 20000 && !std::filesystem::exists(tmp / "out.h5.tmp"); ++spin)
+      for (int spin = 0; spin < 20000 && !solvers_test::has_temporaries(tmp / "out.h5"); ++spin)
         std::this_thread::sleep_for(std::chrono::microseconds(50));
     // a random extra moment
     std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, max_delay_us)(rng)));
@@ -86,8 +87,8 @@ void kill_and_resume(const std::string& kind, int checkpoint_every, uint64_t see
     Result r = c.wait();
     ASSERT_EQ(r.signal, SIGKILL);
     ++kills;
-    // a leftover FILE.tmp means the kill interrupted a checkpoint being written
-    if (std::filesystem::exists(tmp / "out.h5.tmp")) ++mid_write;
+    // a leftover temporary means the kill interrupted a checkpoint being written
+    if (solvers_test::has_temporaries(tmp / "out.h5")) ++mid_write;
     // whatever moment the kill hit, the file is a complete, readable checkpoint
     Group g = read_h5(tmp / "out.h5");
     EXPECT_TRUE(g.has_group("state"));
@@ -97,6 +98,7 @@ void kill_and_resume(const std::string& kind, int checkpoint_every, uint64_t see
   std::cout << kills << " SIGKILLs, " << mid_write << " of them during a checkpoint write\n";
   Result fin = run_tnad({"run", tmp / "slow.toml", "-o", tmp / "out.h5", "--resume", "-q"});
   ASSERT_EQ(fin.exit_code, 0) << describe(fin);
+  EXPECT_FALSE(solvers_test::has_temporaries(tmp / "out.h5"));  // the run removes those a kill left
   Group resumed = read_h5(tmp / "out.h5");
   EXPECT_EQ(resumed.group("meta").attr_string("status"), "finished");
   // every resume is recorded when it starts (a kill may beat even that first write)

@@ -131,7 +131,7 @@ TEST(CliSweep, SweepValueErrorsPointAtTheSweepLine) {
   Result r = run_tnad({"sweep", tmp / "s.toml", "--list"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(r.one_line_error()) << describe(r);
-  EXPECT_HAS(r.err, "s.toml:14:20: [job] condition = 0.5: out of range: must be >= 1 (value set by [sweep])");
+  EXPECT_HAS(r.err, "s.toml:14:20: [job] condition = 0.5: out of range: must be in [1, 1e+12] (value set by [sweep])");
 }
 
 TEST(CliSweep, SlurmArrayTemplateRunsATask) {

@@ -79,15 +79,16 @@ TEST_P(RgWithoutTruncation, ReproducesEnumerationWithDerivatives) {
   const int L = p.steps == 2 ? 2 : 4;
   ThermoOptions o;
   o.method = p.method;
-  o.rg.chi = 1024;  // never truncates: the cut bonds of a 4x4 torus have rank <= 16
+  o.rg.truncation.max_rank = 1024;  // never truncates: the cut bonds of a 4x4 torus have rank <= 16
   o.rg.steps = p.steps;
   o.h = p.h;
   o.J = 1.0;
   o.order = 2;
   o.rg.checkpoint = p.checkpoint;
-  // Exact (gap-free) spectra here: a narrow broadening keeps the adjoint exact to rounding
-  // (the default width 1e-6 * s_max biases near-degenerate pairs by ~1e-10, see below).
-  o.rg.degeneracy.eps = 1e-20;
+  // Exact (gap-free) spectra here: a narrow regularisation keeps the adjoint exact to
+  // rounding for pairs split by more than 1e-10 * s_max (the default drops the O(1) terms
+  // of pairs split by less than 1e-6 * s_max; options.hpp).
+  o.rg.truncation.degeneracy.eps = 1e-20;
   const ThermoPoint t = ising_thermo(p.beta, o);
   const physref::TorusMoments m = physref::brute_force_torus(L, L, p.beta, 1.0, p.h);
   EXPECT_NEAR(t.ln_z, m.ln_z, 1e-12);
@@ -112,18 +113,19 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(Rg, DefaultBroadeningBiasIsSmallAndLocalizedInNearDegeneratePairs) {
-  // The ordered phase with a weak field splits Z2 pairs by little: with the default
-  // Lorentzian width (sqrt(1e-12) s_max on gaps) the derivatives are biased at the 1e-9
-  // level, with the cutoff rule or a narrow width they are exact to rounding. This pins
-  // the size of the bias documented in linalg/options.hpp for this very case.
+  // The ordered phase with a weak field splits Z2 pairs by little: with the Lorentzian
+  // (width sqrt(1e-12) s_max on gaps) the derivatives are biased at the 1e-9 level, with
+  // the cutoff rule (the default) they are exact to rounding. This pins the size of the
+  // bias documented in linalg/options.hpp for this very case.
   const physref::TorusMoments m = physref::brute_force_torus(4, 4, 0.6, 1.0, 0.15);
   ThermoOptions o;
-  o.rg.chi = 1024;
+  o.rg.truncation.max_rank = 1024;
   o.rg.steps = 4;
   o.h = 0.15;
   o.order = 2;
+  o.rg.truncation.degeneracy.rule = Broadening::lorentzian;
   const ThermoPoint lorentz = ising_thermo(0.6, o);
-  o.rg.degeneracy.rule = Broadening::cutoff;
+  o.rg.truncation.degeneracy.rule = Broadening::cutoff;
   const ThermoPoint cut = ising_thermo(0.6, o);
   EXPECT_NEAR(cut.u, m.u, 1e-11);
   EXPECT_NEAR(cut.c, m.c, 1e-10);
@@ -133,10 +135,10 @@ TEST(Rg, DefaultBroadeningBiasIsSmallAndLocalizedInNearDegeneratePairs) {
 
 TEST(Rg, BadOptionsAndTensorsRaise) {
   RgOptions o;
-  o.chi = 0;
+  o.truncation.max_rank = 0;
   EXPECT_THROW(trg(ising_tensor(0.4), o), Error);
   EXPECT_THROW(hotrg(ising_tensor(0.4), o), Error);
-  o.chi = 4;
+  o.truncation.max_rank = 4;
   o.steps = -1;
   EXPECT_THROW(trg(ising_tensor(0.4), o), Error);
   o.steps = 2;

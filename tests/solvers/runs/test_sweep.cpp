@@ -93,6 +93,27 @@ TEST(Sweep, MalformedAxesNameTheLine) {
   EXPECT_HAS(m, "no [sweep] axes");
 }
 
+TEST(Sweep, NonFiniteAndHugeRangesAreErrorsNotCrashes) {
+  // (a NaN stop used to give an empty axis and a division by zero: SIGFPE)
+  EXPECT_HAS(error_of("[sweep]\n\"job.dim\" = { start = 0, stop = nan, step = 1 }\n"), "stop = nan: must be a finite number");
+  EXPECT_HAS(error_of("[sweep]\n\"job.dim\" = { start = -inf, stop = 1, num = 3 }\n"), "start = -inf: must be a finite number");
+  EXPECT_HAS(error_of("[sweep]\n\"job.dim\" = { start = 0, stop = 5, step = inf }\n"), "step = inf: must be a finite, non-zero number");
+  EXPECT_HAS(error_of("[sweep]\n\"job.dim\" = { start = 0, stop = 5, step = nan }\n"), "step = nan: must be a finite, non-zero number");
+  EXPECT_HAS(error_of("[sweep]\n\"job.seed\" = { start = 1, stop = 1e300, step = 1e-300 }\n"), "more than 10000000 values");
+  EXPECT_HAS(error_of("[sweep]\n\"job.seed\" = { start = 0, stop = 9223372036854775807, step = 1 }\n"),
+             "more than 10000000 values");
+  // integer ranges are exact beyond 2^53
+  Sweep s = sweep_of("[sweep]\n\"job.seed\" = { start = 9007199254740993, stop = 9007199254740997, step = 2 }\n");
+  ASSERT_EQ(s.size(), 3);
+  EXPECT_EQ(s.params(2)[0].second.i, 9007199254740997);
+  // a linspace over the whole double range stays finite
+  Sweep w(parse_config("[job]\ntype = \"ising-thermo\"\n[sweep]\n\"job.h\" = { start = -1e308, stop = 1e308, num = 3 }\n",
+                       "w.toml"));
+  EXPECT_EQ(w.params(0)[0].second.f, -1e308);
+  EXPECT_EQ(w.params(1)[0].second.f, 0.0);
+  EXPECT_EQ(w.params(2)[0].second.f, 1e308);
+}
+
 TEST(Sweep, BadValuesAreReportedAtTheSweepLine) {
   std::string m = error_of("[sweep]\n\"job.dim\" = [2, 0, 4]\n");
   EXPECT_HAS(m, "s.toml:6:17");  // the 0 in the list

@@ -23,7 +23,7 @@ void expect_finite(const ThermoPoint& t) {
 
 TEST(IsingCritical, SweepOf41BetasIsFiniteAndPeaksAtBetaC) {
   ThermoOptions o;
-  o.rg.chi = 8;
+  o.rg.truncation.max_rank = 8;
   o.rg.steps = 20;
   o.order = 2;
   std::vector<double> beta, c;
@@ -43,13 +43,13 @@ TEST(IsingCritical, SweepOf41BetasIsFiniteAndPeaksAtBetaC) {
 
 TEST(IsingCritical, Chi16NextToBetaCIsFiniteAndPlausible) {
   ThermoOptions o;
-  o.rg.chi = 16;
+  o.rg.truncation.max_rank = 16;
   o.rg.steps = 20;
   o.order = 2;
   struct Point { SvdMethod svd; double beta; };
   for (const Point& p : {Point{SvdMethod::full, 0.44}, Point{SvdMethod::full, physref::beta_c()},
                          Point{SvdMethod::randomized, 0.4425}}) {
-    o.rg.svd_method = p.svd;
+    o.rg.truncation.method = p.svd;
     {
       const double b = p.beta;
       const ThermoPoint t = ising_thermo(b, o);

@@ -14,7 +14,7 @@ namespace {
 
 TEST(Hotrg, MoreAccurateThanTrgAtTheSameChi) {
   ThermoOptions o;
-  o.rg.chi = 12;
+  o.rg.truncation.max_rank = 12;
   o.rg.steps = 30;  // 2^30 sites: the ln 2 / N of the two ordered states is negligible
   o.order = 1;
   for (double beta : {0.40, physref::beta_c(), 0.50}) {
@@ -41,7 +41,7 @@ TEST(Hotrg, MoreAccurateThanTrgAtTheSameChi) {
 TEST(Hotrg, SpecificHeatByNestedAdIsCloseToOnsagerAwayFromBetaC) {
   ThermoOptions o;
   o.method = RgMethod::hotrg;
-  o.rg.chi = 12;
+  o.rg.truncation.max_rank = 12;
   o.rg.steps = 24;
   o.order = 2;
   for (double beta : {0.40, 0.50}) {

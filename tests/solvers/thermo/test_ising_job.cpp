@@ -12,6 +12,7 @@
 #include "tnad/solvers/ising_thermo.hpp"
 #include "tnad/solvers/onsager.hpp"
 #include "tnad/solvers/h5.hpp"
+#include "tnad/solvers/registry.hpp"
 
 using namespace cli_test;
 using tnad::runs::Group;
@@ -41,7 +42,7 @@ TEST(IsingJob, HistoryAndResultsMatchTheLibraryAndOnsager) {
   const std::vector<double> beta = h.doubles("beta");
   ASSERT_EQ(beta.size(), 3u);
   tnad::ThermoOptions o;
-  o.rg.chi = 6;
+  o.rg.truncation.max_rank = 6;
   o.rg.steps = 10;
   for (std::size_t i = 0; i < 3; ++i) {
     EXPECT_NEAR(beta[i], 0.40 + 0.05 * double(i), 1e-15);
@@ -157,6 +158,33 @@ TEST(IsingJob, PlotScriptDrawsAPng) {
   Result bad = run({python(), source_dir() + "/scripts/plot_ising.py", tmp / "m.h5", "-o", tmp / "m.png"}, headless);
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_HAS(bad.err, "not ising-thermo");
+}
+
+// The schema states no default of its own: each equals the option struct's (rg.hpp,
+// options.hpp, ising_thermo.hpp), so changing a struct default changes the job's.
+TEST(IsingJob, SchemaDefaultsAreTheOptionStructs) {
+  const tnad::runs::JobType* t = tnad::runs::find_job_type("ising-thermo");
+  ASSERT_NE(t, nullptr);
+  auto def = [&](const std::string& key) -> const tnad::runs::Value& {
+    for (const auto& p : t->params)
+      if (p.key == key && p.default_value) return *p.default_value;
+    throw std::runtime_error("no default for " + key);
+  };
+  const tnad::ThermoOptions d;
+  const tnad::TruncationOptions& tr = d.rg.truncation;
+  EXPECT_EQ(def("chi").i, tr.max_rank);
+  EXPECT_EQ(def("steps").i, d.rg.steps);
+  EXPECT_EQ(def("order").i, d.order);
+  EXPECT_EQ(def("J").number(), d.J);
+  EXPECT_EQ(def("h").number(), d.h);
+  EXPECT_EQ(def("keep_multiplets").b, tr.keep_multiplets);
+  EXPECT_EQ(def("multiplet_tol").number(), tr.multiplet_tol);
+  EXPECT_EQ(def("rel_cutoff").number(), tr.rel_cutoff);
+  EXPECT_EQ(def("oversampling").i, tr.oversampling);
+  EXPECT_EQ(def("power_iterations").i, tr.power_iterations);
+  EXPECT_EQ(def("broadening_eps").number(), tr.degeneracy.eps);
+  EXPECT_EQ(def("broadening").s, tr.degeneracy.rule == tnad::Broadening::cutoff ? "cutoff" : "lorentzian");
+  EXPECT_EQ(def("svd").s, tr.method == tnad::SvdMethod::randomized ? "randomized" : "full");
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 ThermoPoint point(ChainCheckpoint cp, SecondOrder so, int order, RgMethod m = RgMethod::trg) {
   ThermoOptions o;
   o.method = m;
-  o.rg.chi = 8;
+  o.rg.truncation.max_rank = 8;
   o.rg.steps = 12;
   o.rg.checkpoint = cp;
   o.second_order = so;
@@ -45,14 +45,14 @@ TEST(RgCheckpoint, AllStrategiesGiveTheSameDerivatives) {
 
 TEST(RgCheckpoint, RandomizedRecomputationReusesTheFactorizations) {
   ThermoOptions o;
-  o.rg.chi = 8;
+  o.rg.truncation.max_rank = 8;
   o.rg.steps = 10;
-  o.rg.svd_method = SvdMethod::randomized;
+  o.rg.truncation.method = SvdMethod::randomized;
   o.order = 2;
   o.h = 0.03;
   const ThermoPoint ref = ising_thermo(0.43, o);
   o.rg.checkpoint = ChainCheckpoint::every_step;
-  o.rg.svd_cache = std::make_shared<SvdCache>(64);
+  o.rg.truncation.cache = std::make_shared<SvdCache>(64);
   const ThermoPoint t = ising_thermo(0.43, o);
   EXPECT_EQ(t.ln_z, ref.ln_z);
   EXPECT_NEAR(t.u, ref.u, 1e-12 * std::abs(ref.u));
@@ -60,20 +60,20 @@ TEST(RgCheckpoint, RandomizedRecomputationReusesTheFactorizations) {
   // 2 factorizations per step. Each step runs 4 times: in the forward pass, when the
   // recorded first backward reaches its checkpoint, and twice in the second backward (the
   // recorded first backward's checkpoint, and the forward step's own VJP): 3 hits each.
-  EXPECT_EQ(o.rg.svd_cache->size(), 2u * 10u);
-  EXPECT_EQ(o.rg.svd_cache->hits(), 3u * 2u * 10u);
+  EXPECT_EQ(o.rg.truncation.cache->size(), 2u * 10u);
+  EXPECT_EQ(o.rg.truncation.cache->hits(), 3u * 2u * 10u);
   // The recorded first backward solves option B's Sylvester system once per factorization;
   // the second backward's re-run of it finds each solution (the other solves of the second
   // backward have new right-hand sides and are not recorded).
-  EXPECT_EQ(o.rg.svd_cache->solve_hits(), 2u * 10u);
+  EXPECT_EQ(o.rg.truncation.cache->solve_hits(), 2u * 10u);
 }
 
 int64_t peak_of(int order, ChainCheckpoint cp, SecondOrder so, bool rematerialize = false,
                 SvdMethod svd = SvdMethod::full) {
   ThermoOptions o;
-  o.rg.chi = svd == SvdMethod::full ? 10 : 16;
+  o.rg.truncation.max_rank = svd == SvdMethod::full ? 10 : 16;
   o.rg.steps = 20;
-  o.rg.svd_method = svd;
+  o.rg.truncation.method = svd;
   o.order = order;
   o.rg.checkpoint = cp;
   o.rg.rematerialize = rematerialize;

@@ -32,9 +32,9 @@ TEST_P(AdAgainstFiniteDifferences, EnergySpecificHeatAndFieldDerivative) {
   const FdCase p = GetParam();
   ThermoOptions o;
   o.method = p.method;
-  o.rg.chi = p.chi;
+  o.rg.truncation.max_rank = p.chi;
   o.rg.steps = p.steps;
-  o.rg.svd_method = p.svd;
+  o.rg.truncation.method = p.svd;
   o.h = p.h;
   o.order = 2;
   const ThermoPoint t = ising_thermo(p.beta, o);
@@ -88,7 +88,7 @@ TEST(RgGradcheck, LnZInEveryDirectionOfTheSiteTensor) {
   const Tensor T = ising_tensor(0.42) + 0.05 * rand({2, 2, 2, 2}, 7);
   for (RgMethod m : {RgMethod::trg, RgMethod::hotrg}) {
     RgOptions o;
-    o.chi = 5;
+    o.truncation.max_rank = 5;
     o.steps = 6;
     auto f = [m, o](const std::vector<Tensor>& x) { return coarse_grain(m, x[0], o).ln_z; };
     Tensor x(T.value(), true);

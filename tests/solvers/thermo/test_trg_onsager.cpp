@@ -16,9 +16,9 @@ namespace {
 TEST(TrgOnsager, Chi24ThirtyStepsMeetsTheAccuracyOfTheIssue) {
   ThermoOptions o;
   o.method = RgMethod::trg;
-  o.rg.chi = 24;
+  o.rg.truncation.max_rank = 24;
   o.rg.steps = 30;
-  o.rg.svd_method = SvdMethod::randomized;
+  o.rg.truncation.method = SvdMethod::randomized;
   o.order = 2;
   for (double beta : {0.40, 0.50}) {
     SCOPED_TRACE(beta);
@@ -43,9 +43,9 @@ TEST(TrgOnsager, ErrorShrinksWithChi) {
   o.order = 0;
   o.rg.steps = 20;
   const double exact = physref::exact(0.40).ln_z;
-  o.rg.chi = 8;
+  o.rg.truncation.max_rank = 8;
   const double e8 = std::abs(ising_thermo(0.40, o).ln_z - exact);
-  o.rg.chi = 16;
+  o.rg.truncation.max_rank = 16;
   const double e16 = std::abs(ising_thermo(0.40, o).ln_z - exact);
   EXPECT_LT(e16, 0.1 * e8) << e8 << " " << e16;
   EXPECT_LT(e16, 3e-6);

@@ -1,6 +1,8 @@
 // First and second derivatives of every row of tensornet_op_table() (einsum, ncon,
-// tensordot) against central finite differences in random directions.
+// tensordot, one TRG / HOTRG step) against central finite differences in random directions.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "op_table_check.hpp"
 #include "tnad/tensornet/op_table.hpp"
@@ -38,6 +40,11 @@ TEST(TensornetOps, TableCoversEinsumNconTensordot) {
   EXPECT_GE(e, 10);
   EXPECT_GE(n, 3);
   EXPECT_GE(t, 2);
+  // One row per RG step, so that a wrong derivative of TRG / HOTRG is located to a step.
+  for (const char* step : {"trg_step", "trg_step sylvester", "hotrg_step"})
+    EXPECT_TRUE(std::any_of(tensornet_op_table().begin(), tensornet_op_table().end(),
+                            [&](const OpInfo& r) { return r.name == step; }))
+        << step;
 }
 
 }  // namespace

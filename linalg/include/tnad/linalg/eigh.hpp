@@ -6,21 +6,28 @@
 // and torch), V's columns the eigenvectors, each with its largest-|.| entry positive.
 // Batched over leading axes (OpenMP). Errors: non-square input, NaN/Inf, LAPACK info != 0.
 //
-// Adjoint (linalg-adjoints.md 2; Giles 2008, tensorgrad):
+// Adjoint (docs/adjoints.md, "eigh"; Giles 2008, tensorgrad):
 //   a = (V^H Vbar - Vbar^H V)/2,  F_ij = 1/(w_j - w_i),  Abar = V [diag(wbar) + F o a] V^H,
 // Hermitian by construction. Trap: F diverges at degenerate eigenvalues; it is
 // regularised by DegeneracyOptions with scale = max |w| (same helper as the SVD).
 //
-// eigh_truncated keeps the k pairs of largest |w| (ordered by descending |w|, e.g. C4v
-// corner projectors). It records the full decomposition and selects columns, so the
-// cotangents are zero-padded into the full rule: this is the exact truncated adjoint
-// (equal to the Sylvester form of linalg-adjoints.md 2, not the "old rule").
-// Requires |w_discarded| < |w_kept| for a finite true gradient.
+// eigh_truncated keeps the pairs of largest |w|, ordered by descending |w| (ties: larger w
+// first), e.g. C4v corner projectors. How many: kept_rank (truncation.hpp) on the
+// descending |w| — max_rank, rel_cutoff / abs_cutoff against |w|, keep_multiplets (a +-w
+// pair counts as a multiplet: which of the two to keep would be an arbitrary choice); one k
+// for a batch. It records the full decomposition and selects columns, so the cotangents
+// are zero-padded into the full rule: this is the exact truncated adjoint (equal to the
+// Sylvester form of docs/adjoints.md, "truncated SVD", not the "old rule").
+// Requires |w_discarded| < |w_kept| for a finite true gradient (keep_multiplets ensures it).
+// discarded_weight: sum_{discarded} w_i^2 / sum_i w_i^2 per matrix (the squared Frobenius
+// error of A ~ V_k diag(w_k) V_k^H relative to |A|_F^2, as svd_truncated's), differentiable,
+// 0 for a zero matrix.
 #pragma once
 #include <cstdint>
 
-#include "tnad/linalg/options.hpp"
 #include "tnad/ad/tensor.hpp"
+#include "tnad/linalg/options.hpp"
+#include "tnad/linalg/truncation.hpp"
 
 namespace tnad {
 
@@ -32,6 +39,10 @@ Eigh eigh(const Tensor& A, const DegeneracyOptions& degeneracy = {});
 // Eigenvalues only (ascending). Without recording: dsyevd jobz='N'; with recording it is
 // eigh(A).w, since its adjoint V diag(wbar) V^H needs the vectors.
 Tensor eigvalsh(const Tensor& A);
-Eigh eigh_truncated(const Tensor& A, int64_t k, const DegeneracyOptions& degeneracy = {});
+struct TruncatedEigh {
+  Tensor w, V, discarded_weight;  // w (..., k), V (..., n, k), discarded_weight (...)
+};
+TruncatedEigh eigh_truncated(const Tensor& A, const Truncation& truncation,
+                             const DegeneracyOptions& degeneracy = {});
 
 }  // namespace tnad

@@ -3,36 +3,42 @@
 // The SVD and eigh adjoints contain F_ij = 1/(s_j - s_i) (and, for the SVD, 1/(s_i + s_j)
 // and 1/s_i in the complement terms). Tensor-network spectra are degenerate (symmetries,
 // C4v corners, identity-like environments), and at a degeneracy a gauge-invariant loss
-// gives a zero numerator: 0 * inf becomes O(1) garbage or NaN in floating point
-// (linalg-adjoints.md 1.3: unregularised error 3e-2 at an exact 2-fold degeneracy).
+// gives a zero numerator: 0 * inf becomes O(1) garbage or NaN in floating point (an
+// unregularised 1/gap at a split of 1e-13 gives errors of 1e-4..1e-2; docs/adjoints.md,
+// "SVD" and "eigh").
 //
 // Every reciprocal is therefore regularised, relative to the spectrum scale
 // `scale` = max_i |s_i| of each matrix in a batch (1 for a zero matrix):
 //
-//   gaps  x = s_j - s_i          lorentzian: 1/x -> x / (x^2 + eps * scale^2)
-//                                cutoff:     1/x -> 0 where |x| <= sqrt(eps) * scale
-//   values x = s_i, s_i + s_j    lorentzian: 1/x -> x / (x^2 + (eps * scale)^2)
-//                                cutoff:     1/x -> 0 where |x| <= eps * scale
+//   gaps  x = s_j - s_i          cutoff:     1/x -> 0 where |x| <= sqrt(eps) * scale
+//                                lorentzian: 1/x -> x / (x^2 + eps * scale^2)
+//   values x = s_i, s_i + s_j    cutoff:     1/x -> 0 where |x| <= eps * scale
+//                                lorentzian: 1/x -> x / (x^2 + (eps * scale)^2)
 //
-// so gaps below ~1e-6 * scale are damped (default eps = 1e-12; Liao et al., PRX 9, 031041
-// (2019), and peps-torch use the same constant), while singular values are only cut
-// at 1e-12 * scale (rank deficiency). Both rules give 0 at x = 0, so identity, zero,
-// rank-deficient and exactly degenerate inputs never produce NaN or Inf.
+// Default: cutoff with eps = 1e-12, i.e. the exact 1/x for gaps above 1e-6 * scale and
+// singular values above 1e-12 * scale (MatrixAlgebraKit's rule): on a well-separated
+// spectrum the adjoint is the unregularised one to rounding. The Lorentzian (Liao et al.,
+// PRX 9, 031041 (2019); peps-torch) is smooth across the threshold but biases every
+// entry by a relative eps * scale^2 / x^2 — 6e-11 at gaps of 0.4 on a spectrum of scale 3.
+// Both rules give 0 at x = 0, so identity, zero, rank-deficient and exactly degenerate
+// inputs never produce NaN or Inf, and both are differentiable again (cutoff: piecewise).
 //
-// Trap: the regularisation is a bias for a loss that genuinely depends on the individual
-// vectors of a near-degenerate pair (its true gradient is ~1/gap). That is accepted for
-// optimisation stability; for gauge-invariant losses it changes nothing beyond rounding.
+// Trap: below the threshold the term is dropped, which is a bias for a loss that depends
+// on the individual vectors of a near-degenerate pair (its true gradient is ~1/gap), and,
+// for a gauge-invariant loss, drops an O(1) term of a pair split by less than 1e-6 * scale
+// (a jump in the gradient where a gap crosses the threshold). Exact degeneracies are the
+// case the rule is for: there a gauge-invariant loss has a zero numerator and loses nothing.
 #pragma once
 
 namespace tnad {
 
 enum class Broadening {
-  lorentzian,  // 1/x -> x/(x^2 + eps_eff): smooth (second derivatives stay finite)
-  cutoff,      // 1/x -> 0 below the tolerance, exact 1/x above (MatrixAlgebraKit-style)
+  cutoff,      // 1/x -> 0 below the tolerance, exact 1/x above (the default)
+  lorentzian,  // 1/x -> x/(x^2 + eps_eff): smooth, biased by eps_eff/x^2 everywhere
 };
 
 struct DegeneracyOptions {
-  Broadening rule = Broadening::lorentzian;
+  Broadening rule = Broadening::cutoff;
   double eps = 1e-12;  // relative: see the table above
 };
 

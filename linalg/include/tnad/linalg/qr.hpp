@@ -5,9 +5,9 @@
 // Q (..., K, n) orthonormal rows. The diagonal of R (of L) is made non-negative, which
 // makes the factors unique for full-rank input (deterministic under recomputation).
 // LAPACK dgelqf/dorglq on the row-major buffer (a row-major A is LAPACK's A^T, whose LQ is
-// A's QR: linalg-adjoints.md 0). lq(A) is qr(A^T) transposed. Batched (OpenMP).
+// A's QR). lq(A) is qr(A^T) transposed. Batched (OpenMP).
 //
-// Adjoint (linalg-adjoints.md 3; Seeger et al. 2017, Liao et al. 2019, PyTorch):
+// Adjoint (docs/adjoints.md, "QR"; Seeger et al. 2017, Liao et al. 2019, PyTorch):
 //   m >= n: M = R triu(Rbar)^H - Qbar^H Q,  Abar = (Qbar + Q copyltu(M)) R^{-H}
 //     copyltu(M) = tril(M,-1) + tril(M,-1)^H + diag(M); R^{-H} by a triangular solve.
 //   m < n:  A = [X | Y], R = [R1 | R2]: Abar_Y = Q Rbar2,

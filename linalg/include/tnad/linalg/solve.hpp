@@ -3,7 +3,7 @@
 // naming the function, shape and reason): non-square A, NaN/Inf input, a matrix that is
 // not positive definite (cholesky) or singular (solve, inv), LAPACK info != 0.
 //
-// Adjoints (linalg-adjoints.md 3; Giles, "Collected matrix derivative results", 2008):
+// Adjoints (docs/adjoints.md, "solve"; Giles, "Collected matrix derivative results", 2008):
 //   cholesky  A = L L^H (A used as (A + A^H)/2):  P = Phi(L^H tril(Lbar)) (tril, diagonal
 //             halved),  Abar = L^{-H} (P + P^H) L^{-1} / 2: two triangular solves.
 //   solve     X = A^{-1} B:  Bbar = A^{-H} Xbar (reusing A's LU factors), Abar = -Bbar X^H.
@@ -28,9 +28,15 @@ Tensor cholesky(const Tensor& A);  // lower triangular L
 // The batch axes of A and B broadcast.
 Tensor solve(const Tensor& A, const Tensor& B);
 
-// Only the `upper` (or lower) triangle of A is read. left: A X = B; !left: X A = B.
-Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true,
-                        bool unit_diagonal = false);
+// solve_triangular(A, B, {.upper = false, .left = false, .unit_diagonal = true}) solves
+// X L = B with L the lower triangle of A and ones on its diagonal.
+struct TriangularOptions {
+  bool upper = true;           // read A's upper triangle (false: its lower triangle)
+  bool left = true;            // solve A X = B, B (..., n, k) (false: X A = B, B (..., k, n))
+  bool unit_diagonal = false;  // take A's diagonal as ones (it is not read)
+};
+// Only the chosen triangle of A is read. The batch axes of A and B broadcast.
+Tensor solve_triangular(const Tensor& A, const Tensor& B, const TriangularOptions& options);
 
 Tensor inv(const Tensor& A);
 Tensor det(const Tensor& A);

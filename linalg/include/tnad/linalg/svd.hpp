@@ -10,9 +10,9 @@
 // largest-|.| entry of every u_i positive (first such entry on ties) and flips v_i with it,
 // so recomputation (checkpointing) reproduces the same factors. Inside a degenerate
 // multiplet the basis is whatever LAPACK returns: use losses invariant under rotations
-// within multiplets (linalg-adjoints.md 7).
+// within multiplets (docs/adjoints.md, "SVD").
 //
-// Adjoint (linalg-adjoints.md 1.1; Liao et al., PRX 9, 031041 (2019), Eq. 4; the F +- G
+// Adjoint (docs/adjoints.md, "SVD"; Liao et al., PRX 9, 031041 (2019), Eq. 4; the F +- G
 // form of tensorgrad / peps-torch). With J_U = U^H Ubar, J_V = V^H Vbar,
 // a_U = (J_U - J_U^H)/2, a_V = (J_V - J_V^H)/2, F_ij = 1/(s_j - s_i), G_ij = 1/(s_i + s_j):
 //   Gamma = F o (a_U + a_V) + G o (a_U - a_V) + diag(Sbar)
@@ -20,28 +20,30 @@
 // (the complement terms only when m > K resp. n > K; the m x m projector is never formed).
 // Trap: F, G and 1/S diverge at degenerate or zero singular values; they are regularised
 // as set by DegeneracyOptions (linalg/options.hpp), so no input gives NaN/Inf.
-// full_matrices: the extra columns of U / rows of Vh are arbitrary (gauge); their
-// cotangents are dropped (as PyTorch does), so a loss must not depend on them.
+// SvdOptions::full_matrices: the extra columns of U / rows of Vh are arbitrary (gauge);
+// their cotangents are dropped (as PyTorch does), so a loss must not depend on them.
 //
-// Truncation (svd_truncated): the usual rule (1.1 applied to the kept triplets alone) is
-// exact only if the discarded singular values are zero and is 15-100% wrong in TRG/CTMRG
-// (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); linalg-adjoints.md 1.2). tnad uses
-//   option A (method full): the full thin SVD is recorded and the kept triplets are a
+// Truncation (svd_truncated; docs/adjoints.md, "truncated SVD"): the usual rule (the thin
+// adjoint applied to the kept triplets alone) is exact only if the discarded singular
+// values are zero and is 15-100% wrong in TRG/CTMRG (Francuz, Schuch, Vanhecke, PRR 7,
+// 013237 (2025)). tnad uses one of two exact rules (SvdAdjoint):
+//   option A (full_spectrum): the full thin SVD is recorded and the kept triplets are a
 //     slice of it, so the cotangents are zero-padded and the full rule applies;
-//   option B (method randomized, or adjoint = sylvester): only A and the kept triplets
-//     are used. With A_perp = P_U A P_V, solve X S - A_perp Y = P_U Ubar,
-//     Y S - A_perp^H X = P_V Vbar (eliminated to X S^2 - A_perp A_perp^H X = R and solved
-//     column by column with conjugate gradients, each system SPD when s_k > s_{k+1});
+//   option B (sylvester): only A and the kept triplets are used. With A_perp = P_U A P_V,
+//     solve X S - A_perp Y = P_U Ubar, Y S - A_perp^H X = P_V Vbar (eliminated to
+//     X S^2 - A_perp A_perp^H X = R, k independent SPD systems when s_k > s_{k+1}, solved
+//     side by side by krylov.hpp's batched_cg, preconditioned with the next triplets);
 //     Abar = U Gamma_k V^H + X V^H + U Y^H. The solve is an op with its own adjoint, so
 //     the rule is differentiable again.
 // Trap: a cut through a degenerate multiplet (s_k = s_{k+1}) has a genuinely divergent
-// gradient; keep_multiplets moves the cut to the nearest gap.
+// gradient; Truncation::keep_multiplets moves the cut to the nearest gap (truncation.hpp).
 #pragma once
 #include <cstdint>
 #include <memory>
 
-#include "tnad/linalg/options.hpp"
 #include "tnad/ad/tensor.hpp"
+#include "tnad/linalg/options.hpp"
+#include "tnad/linalg/truncation.hpp"
 
 namespace tnad {
 
@@ -49,7 +51,13 @@ struct SVD {
   Tensor U, S, Vh;
 };
 
-SVD svd(const Tensor& A, bool full_matrices = false, const DegeneracyOptions& degeneracy = {});
+struct SvdOptions {
+  // U (..., m, m) and Vh (..., n, n) instead of the thin factors (S stays (..., K)).
+  bool full_matrices = false;
+  DegeneracyOptions degeneracy = {};  // regularisation of the adjoint (options.hpp)
+};
+
+SVD svd(const Tensor& A, const SvdOptions& options = {});
 
 // Singular values only (descending). Without recording: dgesdd jobz='N'; with recording
 // it is svd(A).S, since its adjoint U diag(Sbar) V^H needs the vectors.
@@ -63,9 +71,12 @@ enum class SvdMethod {
   full,        // thin dgesdd, then cut (O(m n K))
   randomized,  // Halko-Martinsson-Tropp range finder with power iterations (O(m n k q))
 };
+// The truncated-SVD adjoint (the options A and B above).
 enum class SvdAdjoint {
-  automatic,   // option A for method full, option B for method randomized
-  sylvester,   // option B also for method full (what a Krylov/partial SVD would use)
+  automatic,      // full_spectrum (option A) for method full, sylvester (option B) for randomized
+  full_spectrum,  // option A: record the full thin SVD, zero-pad the cotangents (method full only)
+  sylvester,      // option B: kept triplets + a Sylvester solve with A_perp (what a Krylov or
+                  // randomized partial SVD must use: it never sees the discarded triplets)
 };
 
 // Reuse of randomized factorizations across recomputation: a checkpointed backward re-runs
@@ -95,11 +106,9 @@ class SvdCache {
   std::unique_ptr<Impl> impl_;
 };
 
-struct TruncationOptions {
-  int64_t max_rank = -1;      // keep at most this many triplets (-1: no limit)
-  double rel_cutoff = 0.0;    // drop s_i <= rel_cutoff * s_max (0: keep all)
-  bool keep_multiplets = false;  // never cut where s_k - s_{k+1} <= multiplet_tol * s_max
-  double multiplet_tol = 1e-8;
+// The rank rule (max_rank, rel_cutoff, abs_cutoff, keep_multiplets: truncation.hpp) plus
+// how the SVD is computed and differentiated.
+struct TruncationOptions : Truncation {
   SvdMethod method = SvdMethod::full;
   SvdAdjoint adjoint = SvdAdjoint::automatic;
   // randomized: sketch l = k + oversampling columns (-1: oversampling = max_rank, l = 2k),
@@ -120,9 +129,7 @@ struct TruncationOptions {
 // sum_{i>k} s_i^2 / sum_i s_i^2 (shape = the batch shape, differentiable; 0 for a zero
 // matrix). With the randomized method it is (|A|_F^2 - sum_{i<=k} s_i^2) / |A|_F^2.
 //
-// Rank: k = min(K, max_rank, #{s_i > rel_cutoff s_max}), at least 1. In a batch one k
-// serves all matrices: the largest any of them asks for. keep_multiplets then lowers k to
-// the nearest gap of every matrix (raising it instead if the first multiplet would be cut).
+// Rank: k = kept_rank(S, options) (truncation.hpp); in a batch one k serves all matrices.
 // The randomized method needs max_rank and only sees k + oversampling approximate values
 // (exact when k + oversampling >= K).
 struct TruncatedSVD {

@@ -154,11 +154,18 @@ struct Config {
 
   // The effective config as TOML: every key with defaults filled in, no [sweep].
   std::string effective_toml() const;
+  // 16 hex digits: FNV-1a-64 of every [job] and [optimizer] key = value, defaults filled in
+  // (not the help text, not the file name). Stored as /meta@config_digest: a sweep trusts a
+  // task file only when it holds this digest (docs/files.md).
+  std::string digest() const;
   // Same computation (the [job] and [optimizer] settings that define the trajectory);
   // stopping criteria (max_steps, grad_tol, energy_tol) may differ, so that a finished run
   // can be continued with a larger max_steps. Returns "" or the first differing key.
   std::string trajectory_difference(const Config& other) const;
 };
+
+// Most OpenMP threads a config or --threads may ask for.
+constexpr int64_t kMaxThreads = 1024;
 
 // Reads and validates a config file. Throws tnad::Error with file:line for every problem.
 Config load_config(const std::string& path);

@@ -8,9 +8,14 @@
 // - A resumed run continues bit for bit (the job and optimizer state are saved exactly)
 //   and /history has each step once, with no gap.
 // - A failing write (disk full, unwritable directory) throws; the previous file stays.
-// - --resume refuses files that are not tnad runs, are corrupted (checksum of /state), or
-//   were made by a config that computes something else (a changed [job] key, say);
-//   stopping criteria and threads may change (e.g. a larger max_steps continues a run).
+// - --resume refuses files that are not tnad runs, are corrupted (checksum of /state), were
+//   made by a config that computes something else (a changed [job] key, say) or by another
+//   sweep task, or hold results without a /state to continue from; stopping criteria and
+//   threads may change (e.g. a larger max_steps continues a run).
+// - The output follows file_policy.hpp: a regular file (a link to one is followed), never
+//   the config, replaced only with overwrite or continued with resume.
+// - Data a user added to the file (docs/files.md, "Your own data") is kept through every
+//   checkpoint.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -24,7 +29,7 @@ struct RunOptions {
   std::string output;       // "" -> [output] file, else CONFIG's name with .h5
   bool resume = false;      // continue from output's /state (fresh start if it does not exist)
   bool overwrite = false;   // replace an existing output instead of refusing
-  int threads = -1;         // -1 -> [run] threads (0 -> OpenMP's default)
+  int threads = -1;         // -1 -> [run] threads; 0 -> OpenMP's default; at most kMaxThreads
   bool quiet = false;       // no progress output
   std::string label;        // progress prefix, e.g. "task 3"
   std::string command;      // recorded in /meta

@@ -14,6 +14,8 @@
 // Each task writes DIR/task-NNNN.h5, a normal run file (it can be inspected, plotted and
 // resumed) with /meta/task holding its index and parameters. Running a task whose file
 // says finished is skipped, an unfinished one is resumed: re-running a sweep completes it.
+// A file is trusted as task i's only if it holds /meta/task@index = i and task i's
+// config digest (run_file.hpp); a copied or renamed file is refused, never skipped.
 // DIR/sweep.toml keeps the sweep's config, so that `tnad merge` knows every task and a
 // different sweep cannot write into the same directory by mistake.
 #pragma once
@@ -81,17 +83,27 @@ struct SweepOptions {
 // returned as "failed".
 TaskOutcome run_task(const Sweep& sweep, int64_t task, const std::string& dir, const SweepOptions& o);
 
-// Status of a task file without reading it all: "missing", "finished", "failed",
-// "interrupted", "running", "starting", or "unreadable".
-std::string task_status(const std::string& file);
+// Status of task i's file in DIR without reading its data: "missing", "finished",
+// "failed", "interrupted", "running", "starting", "unreadable", or "mismatched" (the file
+// belongs to another task or another config: copied or renamed; see run_file_mismatch).
+std::string task_status(const Sweep& sweep, int64_t task, const std::string& dir);
 
 // `tnad sweep --list`: one line per task with its parameters and status in DIR.
 std::string list_tasks(const Sweep& sweep, const std::string& dir);
 
 // `tnad merge DIR -o OUT`: one file with /tasks (a table: index, file, status, error,
 // steps, params/<axis>, results/<name> for scalar results) and /runs/task-NNNN/results.
-// Returns a one-line summary ("12 tasks: 10 finished, 1 failed, 1 missing").
-std::string merge_sweep(const std::string& dir, const std::string& out);
+// OUT follows the output policy (file_policy.hpp): an existing OUT is replaced only with
+// overwrite, and never when it is one of the files merged (or named like one in DIR). A
+// task file that belongs to another task or config is not trusted: its row says
+// "mismatched" with the reason, and none of its results are used.
+// Returns a one-line summary ("12 tasks: 10 finished, 1 failed, 1 missing"); `problems`
+// (if given) receives one line per mismatched or unreadable task file.
+struct MergeOptions {
+  bool overwrite = false;
+  std::vector<std::string>* problems = nullptr;
+};
+std::string merge_sweep(const std::string& dir, const std::string& out, const MergeOptions& options = {});
 
 // `tnad inspect FILE`: a human summary of a run file or a merged sweep file.
 std::string describe_file(const std::string& path);

@@ -7,7 +7,9 @@
 //   T'_{u x d y} = sum U_{l1 l2 x} M_{u l1 l2 d r1 r2} U_{r1 r2 y}.
 // U is the leading-eigenvector block of a Gram matrix (the HOSVD of M along a leg):
 //   left:  G_L = M_(l) M_(l)^T,  right: G_R = M_(r) M_(r)^T  (chi^2 x chi^2, built in O(chi^6)
-//   from two T T pairs, never forming M), U = chi eigenvectors of the largest eigenvalues;
+//   from two T T pairs, never forming M), U = the eigenvectors of the largest eigenvalues,
+//   as many as kept_rank (truncation.hpp) allows on the eigenvalues with
+//   RgOptions::truncation (at most chi = truncation.max_rank);
 //   of U_L and U_R the one with the smaller discarded eigenvalue weight is used on both
 //   sides (eq. 8-9 of the paper). The tensor is then mirrored (u <-> l, d <-> r) so the next
 //   step merges along the other axis; a mirror image of the whole torus has the same Z.
@@ -19,8 +21,9 @@
 // truncated adjoint. Which side is chosen, and where keep_multiplets cuts, are discrete
 // choices taken on values (piecewise-constant, not differentiated).
 // Trap: the Gram matrix squares the spectrum (eigenvalues ~ s^2), so the kept space is only
-// resolved above ~1e-16 of the largest eigenvalue; degenerate eigenvalues (Z2) are broadened
-// in the adjoint and not cut with keep_multiplets.
+// resolved above ~1e-16 of the largest eigenvalue, and truncation.rel_cutoff applies to the
+// eigenvalues (s^2), not to s; degenerate eigenvalues (Z2) are regularised in the adjoint
+// and not cut with keep_multiplets. hotrg_step has a row in tensornet's op table.
 #pragma once
 #include "tnad/tensornet/rg.hpp"
 

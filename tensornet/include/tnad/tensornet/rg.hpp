@@ -5,8 +5,9 @@
 // right; u of a site is summed with d of the site above, l with r of the site to the
 // left), Z = contraction of all of them. Each RG step replaces every two tensors by one
 // (TRG: Levin & Nave, PRL 99, 120601 (2007); HOTRG: Xie et al., PRB 86, 045139 (2012)),
-// keeping bond dimension <= chi. After n steps one tensor stands for N = 2^n sites and Z
-// is its trace over the periodic legs (u with d, l with r).
+// keeping bond dimension <= chi (= RgOptions::truncation.max_rank). After n steps one
+// tensor stands for N = 2^n sites and Z is its trace over the periodic legs (u with d,
+// l with r).
 //
 // Normalization (the number trap): T grows like Z^(1/N) per site, i.e. exponentially in
 // 2^k, so every step divides by c_k = |T_k|_F and accumulates
@@ -41,33 +42,38 @@
 
 namespace tnad {
 
+// The truncation every RG step applies (TRG: to its two SVDs; HOTRG: to the eigenvalues of
+// its Gram matrices), with the RG defaults:
+//   max_rank = 16: the bond dimension chi.
+//   rel_cutoff = 1e-12: singular values / eigenvalues below 1e-12 * max are dropped (exact
+//     zeros occur: the first TRG step's matrix has rank 2 of 4, and d sqrt(s)/ds is infinite
+//     at s = 0).
+//   keep_multiplets = true: the cut moves down to the nearest gap > multiplet_tol * s_max
+//     (a cut through a multiplet makes ln Z non-differentiable, and the Z2 symmetry of the
+//     Ising tensor makes multiplets common).
+//   method (TRG; HOTRG always uses eigh): full = dgesdd + the exact option-A adjoint;
+//     randomized = range finder (O(chi^5) instead of O(chi^6)) + the option-B (Sylvester)
+//     adjoint. adjoint = sylvester uses option B with method full too (svd.hpp).
+//   oversampling = 20, power_iterations = 2 (randomized): the oversampled triplets also
+//     precondition the adjoint's Sylvester solve (the next singular vectors below the cut):
+//     20 rather than Halko et al.'s 10 makes chi=32 TRG lnZ+u+C ~5% faster without
+//     checkpointing and ~10% with (fewer CG iterations; checkpointed re-runs reuse the
+//     factorization), and the spectrum more accurate.
+//   cache: randomized factorizations to reuse when a checkpointed backward re-runs a step;
+//     run_rg installs one (2 entries per step) when checkpointing with the randomized method.
+inline TruncationOptions rg_default_truncation() {
+  TruncationOptions t;
+  t.max_rank = 16;
+  t.rel_cutoff = 1e-12;
+  t.keep_multiplets = true;
+  t.oversampling = 20;
+  t.power_iterations = 2;
+  return t;
+}
+
 struct RgOptions {
-  int64_t chi = 16;  // bond dimension kept
-  int steps = 20;    // RG steps: a torus of N = 2^steps sites
-  // Keep whole multiplets of (near-)degenerate singular values / eigenvalues: the cut
-  // moves down to the nearest gap > multiplet_tol * s_max (a cut through a multiplet makes
-  // ln Z non-differentiable, and the Z2 symmetry of the Ising tensor makes them common).
-  bool keep_multiplets = true;
-  double multiplet_tol = 1e-8;
-  // Singular values / eigenvalues below rel_cutoff * max are dropped (exact zeros occur:
-  // the first TRG step's matrix has rank 2 of 4, and d sqrt(s)/ds is infinite at s = 0).
-  double rel_cutoff = 1e-12;
-  // TRG: how the chi^2 x chi^2 matrices are cut (svd.hpp). full: dgesdd + the exact
-  // option-A adjoint; randomized: range finder (O(chi^5) instead of O(chi^6)) + the
-  // Sylvester (option B) adjoint. HOTRG always uses eigh of a chi^2 x chi^2 Gram matrix.
-  SvdMethod svd_method = SvdMethod::full;
-  // The truncated-SVD adjoint: automatic = option A (full thin SVD recorded, K x K
-  // F/G matrices, K = chi^2) for method full; sylvester = option B (kept block + a
-  // Sylvester solve with A_perp), which is what randomized always uses (svd.hpp).
-  SvdAdjoint svd_adjoint = SvdAdjoint::automatic;
-  // Randomized method: sketch columns beyond chi, and power iterations. The oversampled
-  // triplets also precondition the adjoint's Sylvester solve (the next singular vectors
-  // below the cut): 20 rather than Halko et al.'s 10 makes chi=32 TRG lnZ+u+C ~5% faster
-  // without checkpointing and ~10% with (fewer CG iterations; checkpointed re-runs reuse
-  // the factorization), and the spectrum more accurate.
-  int64_t oversampling = 20;
-  int power_iterations = 2;
-  DegeneracyOptions degeneracy = {};
+  TruncationOptions truncation = rg_default_truncation();  // chi = truncation.max_rank
+  int steps = 20;  // RG steps: a torus of N = 2^steps sites
   // Checkpointing of the step chain for the backward (see above).
   ChainCheckpoint checkpoint = ChainCheckpoint::none;
   int segment = 0;
@@ -77,9 +83,6 @@ struct RgOptions {
   // lnZ+u+C, randomized SVD: peak 1210 -> 707 MB, time unchanged within noise (4.8-5.0 s).
   // Checkpointed steps never rematerialize (their re-run tapes are transient).
   bool rematerialize = true;
-  // Randomized factorizations to reuse when a checkpointed backward re-runs a step (svd.hpp).
-  // run_rg installs one (2 entries per step) when checkpointing with the randomized method.
-  std::shared_ptr<SvdCache> svd_cache = nullptr;
 };
 
 struct RgResult {
@@ -94,7 +97,8 @@ struct RgResult {
   std::vector<int64_t> bond_dim;
 };
 
-// Checks chi, steps, cutoffs (raises tnad::Error naming the option and value).
+// Checks the truncation, steps and sketch settings (raises tnad::Error naming the option
+// and value).
 void check_rg_options(const RgOptions& o, const char* who);
 
 // tr over the periodic legs of T_uldr: sum_ij T_ijij.

@@ -6,7 +6,8 @@
 //                 F1_ulk = U sqrt(S) (north-west half), F3_drk = V sqrt(S) (south-east half)
 //   sublattice B: T as the matrix (l d) x (r u) = U' S' V'^T,
 //                 F2_ldk = U' sqrt(S') (south-west half), F4_ruk = V' sqrt(S') (north-east half)
-//   each keeping the chi largest triplets (svd_truncated). Around every second plaquette
+//   each keeping the triplets RgOptions::truncation asks for (svd_truncated: at most chi =
+//   truncation.max_rank, by the one rank rule of truncation.hpp). Around every second plaquette
 //   the four halves pointing into it form the new tensor, on a lattice rotated by 45 deg
 //   with half as many sites:
 //     T'_{b a d c} = sum_{w x y z} F3_{w x a} F2_{x y b} F1_{y z c} F4_{z w d}
@@ -19,11 +20,13 @@
 // halves and its chi^6 product need no chi^4 transposition (trg.cpp); trg_step and the
 // results use T_uldr.
 //
-// Traps: (1) exact degeneracies from the Z2 symmetry — keep_multiplets avoids cutting one;
-// the adjoint's 1/(s_i - s_j) is broadened (linalg/options.hpp); (2) zero singular values
-// (the first step's matrix has rank 2) give d sqrt(s) = inf: they are dropped by
-// rel_cutoff; (3) the truncated-SVD adjoint must include the discarded subspace (option A
-// or B, svd.hpp) — the "old" rule is 15-100% wrong here.
+// Traps: (1) exact degeneracies from the Z2 symmetry — truncation.keep_multiplets avoids
+// cutting one; the adjoint's 1/(s_i - s_j) is regularised (linalg/options.hpp); (2) zero
+// singular values (the first step's matrix has rank 2) give d sqrt(s) = inf: they are
+// dropped by truncation.rel_cutoff; (3) the truncated-SVD adjoint must include the
+// discarded subspace (option A or B, svd.hpp) — the "old" rule is 15-100% wrong here.
+// trg_step has rows in tensornet's op table (first and second derivatives against finite
+// differences, both adjoints), so a wrong derivative of the chain is located to a step.
 #pragma once
 #include "tnad/tensornet/rg.hpp"
 

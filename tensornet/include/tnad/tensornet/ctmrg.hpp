@@ -1,0 +1,203 @@
+// Corner transfer matrix renormalization group (CTMRG): the environment of one site of an
+// infinite 2D network of identical 4-leg tensors a_uldr (a PEPS double layer, peps.hpp, or
+// a classical weight tensor), differentiable w.r.t. a (and the initial environment) by
+// reverse mode through the unrolled iterations. Knows no physical model.
+//
+// Every entry point takes A = a PEPS site tensor (d, D, D, D, D), whose double layer
+// double_layer(A) is contracted, or a 4-leg tensor a (D', D', D', D') contracted as is
+// (for a step called many times, pass the double layer once).
+//
+// ---- C4v CTMRG (Liao, Liu, Wang, Xiang, PRX 9, 031041 (2019), Sec. IV and App.; as in
+// tensorgrad and peps-torch). For a C4v-symmetric a one corner C (chi, chi, symmetric) and
+// one edge T (chi, D^2, chi; legs (left, in, right), symmetric under left <-> right) stand
+// for all four. One step:
+//   enlarged corner M_{(x' r),(y' d)} = sum C_xy T_{x u x'} T_{y l y'} a_{u l d r}
+//                                      (chi D^2 x chi D^2, symmetric),
+//   M = V diag(w) V^T (eigh), keep the k <= chi pairs of largest |w| (the eigenvalues of a
+//   symmetric M have either sign): P = V_kept,
+//   C' = P^T M P = diag(w_kept),  T'_{k d k'} = sum P_{(x l) k} T_{x u x'} a_{u l d r} P_{(x' r) k'},
+//   T' symmetrized (left <-> right), then C' / |C'|, T' / |T'| (Frobenius).
+// Cost per step: chi^3 D^4 + chi^2 D^8 (contractions) + (chi D^2)^3 (eigh); memory chi^2 D^4.
+//
+// ---- Directional CTMRG (single site, or an Lx x Ly unit cell): four corners and four edges,
+// left, top, right, bottom moves in turn (Orus & Vidal, PRB 80, 094403 (2009); Corboz,
+// White, Vidal, Troyer, PRB 84, 041108 (2011); Corboz, Rice, Troyer, PRL 113, 046402 (2014)).
+// A left move absorbs a column into the left boundary; the bond between rows y and y+1
+// (chi D^2 wide) is cut to k <= chi by projectors from the enlarged corners Q1 (top left),
+// Q2 (top right), Q3 (bottom right), Q4 (bottom left) of the 2x2 block around it:
+//   half system: R1 = Q1, R2 = Q4 (each (bond to the right) x (cut));
+//   full system: R1 = Q2^T Q1, R2 = Q3^T Q4;
+//   R1 R2^T = U S V^T (truncated SVD), P1 = R2^T V S^{-1/2}, P2 = R1^T U S^{-1/2},
+// so that P1 P2^T is the identity on the kept part (R1 P1 P2^T R2^T = U_k S_k V_k^T), P1 on
+// the upper side of the cut, P2 on the lower side. The other moves are the left move of the
+// network rotated by 90 degrees. Cost per move: enlarged corners chi^3 D^4 + chi^2 D^8 each
+// (2 or 4), the products and the SVD (chi D^2)^3.
+//
+// Both: truncation keeps whole multiplets of the spectrum (keep_multiplets) and drops values
+// below rel_cutoff; the decompositions record their full factorization, so the adjoint is
+// the exact truncated one (eigh.hpp, svd.hpp; the adjoint of the kept part alone is 15-100%
+// wrong here). Convergence: the singular values of the corner(s), divided by the largest,
+// change by less than tol (L2 distance between consecutive iterations; every corner for the
+// directional CTMRG); iterations stop there or at max_iter, and CtmrgInfo reports which.
+//
+// Gradients: the iterations are recorded, so grad of anything computed from the environment
+// (rdm.hpp) reaches A and the initial environment. Memory: every iteration's tape
+// (chi^2 D^8-sized intermediates and the chi D^2 square factorizations). With checkpoint,
+// each iteration is one node that keeps its inputs (the environment, chi^2 D^2) and is re-run
+// in the backward: memory ~ iterations x environment + one iteration's tape, one extra
+// forward (checkpoint.hpp). The step is deterministic (fixed contraction orders, the linalg
+// layer's sign gauge), so the re-run reproduces the forward bit for bit.
+//
+// Traps: (1) the C4v CTMRG of an a that is not C4v-symmetric is wrong, so it raises above
+// symmetry_tol (use c4v_symmetrize); (2) degenerate spectra (symmetries): the adjoints
+// broaden 1/(w_i - w_j) (linalg/options.hpp) and keep_multiplets avoids cutting a multiplet,
+// where the true gradient diverges; (3) warm start: an environment kept from a previous
+// optimizer step must be detached (env.detach()), or the new graph reaches into the old one;
+// (4) the corner spectra converge, the environment tensors only up to a gauge of the
+// renormalized bonds (signs, rotations inside multiplets): compare observables, not tensors;
+// (5) full-system projectors decompose R1 R2^T ~ (corner)^4, which double precision resolves
+// only down to ~1e-4 of the largest corner value (half system ~1e-8): beyond that the kept
+// rank stops growing and the convergence measure stalls near 1e-10 (2D Ising, D^2 = 2). On
+// a state whose spectrum is far from resolved at the given chi (random D = 2 entries in
+// [-1, 1), chi = 8) the full-system iteration can be ill-conditioned (gradients ~1e3, finite
+// differences that do not settle). half_system is the default.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "tnad/linalg/options.hpp"
+#include "tnad/ad/tensor.hpp"
+
+namespace tnad {
+
+enum class CtmrgProjectors {
+  half_system,  // R1 = Q1, R2 = Q4: two enlarged corners per cut
+  full_system,  // R1 = Q2^T Q1, R2 = Q3^T Q4: four; more accurate where chi, not double
+                // precision, limits the environment (flat spectra; trap 5)
+};
+
+struct CtmrgOptions {
+  int64_t chi = 16;       // environment bond dimension (the kept rank, at most)
+  int max_iter = 100;     // iteration cap (>= 1)
+  double tol = 1e-10;     // convergence of the normalized corner spectra (L2 change)
+  // Truncation policy, on the values w of the decomposed matrix (C4v: eigenvalues of the
+  // enlarged corner; directional: singular values of R1 R2^T):
+  // never cut between |w_k| >= |w_{k+1}| with |w_k| - |w_{k+1}| <= multiplet_tol |w_k| (or
+  // within rounding of |w_1|): the cut moves down to the nearest gap (up if the first
+  // multiplet reaches past chi). Relative to |w_k|, not |w_1|: corner spectra span decades.
+  bool keep_multiplets = true;
+  double multiplet_tol = 1e-8;
+  // Drop |w_i| <= rel_cutoff |w_1|: exact zeros (rank-deficient enlarged corners) and, for the
+  // projectors' S^{-1/2}, values at the rounding level.
+  double rel_cutoff = 1e-12;
+  // Broadening of the adjoints' 1/(w_i - w_j) (linalg/options.hpp), on the scale of the corner
+  // spectrum: the C4v eigh uses it as is; the directional projectors' SVD of R1 R2^T, whose
+  // values go like the corners' squared (half system) or to the fourth power (full), uses
+  // eps^2 or eps^4 (at least 1e-28, so that rounding-level gaps stay broadened).
+  DegeneracyOptions degeneracy = {};
+  bool checkpoint = false;      // per-iteration checkpointing of the recorded iterations
+  // C4v CTMRG: the largest c4v_asymmetry(a) accepted (tnad::Error beyond).
+  double symmetry_tol = 1e-10;
+  // Directional CTMRG: how the projectors are built.
+  CtmrgProjectors projectors = CtmrgProjectors::half_system;
+};
+
+struct CtmrgInfo {
+  int iterations = 0;           // iterations run
+  double error = 0;             // last change of the corner spectra
+  bool converged = false;       // error < tol before max_iter
+  double truncation_error = 0;  // discarded weight of the last iteration's truncations (largest):
+                                // sum_{i>k} w_i^2 / sum_i w_i^2 (C4v), the same in s_i (directional)
+};
+
+// ---------------------------------------------------------------- C4v
+struct C4vEnv {
+  Tensor C;  // (chi, chi), symmetric
+  Tensor T;  // (chi, D^2, chi), legs (left, in, right), T_{x s y} = T_{y s x}
+  C4vEnv detach() const { return {C.detach(), T.detach()}; }
+};
+
+// The open boundary of the network: C_{r d} = sum_{u l} a_{u l d r}, T_{l d r} = sum_u a_{u l d r}
+// (bond dimension D^2; the iterations grow it to chi). If chi < D^2 it is cut at once
+// (eigh of C). Deterministic. For a PEPS this is the boundary |+><+| on every cut virtual leg.
+C4vEnv c4v_initial_env(const Tensor& A, int64_t chi);
+
+struct C4vCtmrg {
+  C4vEnv env;
+  CtmrgInfo info;
+};
+// Unrolled, differentiable w.r.t. A (and init). init may be a previous environment (warm
+// start; any chi, its in-leg of dimension D^2).
+C4vCtmrg ctmrg_c4v(const Tensor& A, const C4vEnv& init, const CtmrgOptions& options);
+// From c4v_initial_env(A, options.chi).
+C4vCtmrg ctmrg_c4v(const Tensor& A, const CtmrgOptions& options);
+
+// One step (env, a) -> env', recorded as ordinary ops (the building block of ctmrg_c4v and of
+// a fixed-point differentiation). truncation_error, if given, receives the step's discarded
+// weight.
+C4vEnv ctmrg_c4v_step(const C4vEnv& env, const Tensor& A, const CtmrgOptions& options,
+                      double* truncation_error = nullptr);
+
+// ---------------------------------------------------------------- directional
+// The environment of one site:
+//   C_tl  T_t  C_tr
+//   T_l   a    T_r
+//   C_bl  T_b  C_br
+// corners (h, v): h the leg to the horizontal edge beside it (T_t or T_b), v the leg to the
+// vertical one (T_l or T_r); horizontal edges (left, in, right), vertical edges (up, in,
+// down), in joining the site (dimension D^2).
+struct CtmEnv {
+  Tensor C_tl, C_tr, C_br, C_bl;
+  Tensor T_t, T_r, T_b, T_l;
+  CtmEnv detach() const;
+};
+
+// The same environment, written out for all four sides (every corner C, every edge T).
+CtmEnv to_ctm_env(const C4vEnv& env);
+
+// The open boundary (legs summed, as c4v_initial_env): bond dimension D^2.
+CtmEnv initial_env(const Tensor& A);
+
+struct Ctmrg {
+  CtmEnv env;
+  CtmrgInfo info;
+};
+Ctmrg ctmrg(const Tensor& A, const CtmEnv& init, const CtmrgOptions& options);
+Ctmrg ctmrg(const Tensor& A, const CtmrgOptions& options);  // from initial_env(A)
+
+// One iteration: left, top, right and bottom moves in turn (each sees the previous ones).
+CtmEnv ctmrg_step(const CtmEnv& env, const Tensor& A, const CtmrgOptions& options,
+                  double* truncation_error = nullptr);
+// One left move: the column of (T_t, a, T_b) absorbed into (C_tl, T_l, C_bl).
+CtmEnv ctmrg_move_left(const CtmEnv& env, const Tensor& A, const CtmrgOptions& options,
+                       double* truncation_error = nullptr);
+
+// The network and its environment rotated by 90 degrees counterclockwise (the left edge of
+// the result is the old top edge): corners transposed and moved on, the horizontal edges of
+// the old picture reversed. a -> rotate_ccw_site(a) permutes (u, l, d, r) -> (r, u, l, d).
+CtmEnv rotate_ccw(const CtmEnv& env);
+Tensor rotate_ccw_site(const Tensor& a);
+
+// ---------------------------------------------------------------- unit cells
+// An Lx x Ly unit cell of 4-leg tensors, site (x, y) (x to the right, y down, periodic) at
+// index y * Lx + x, each with its own environment (the boundaries as seen from that site).
+// The directional moves sweep the columns in order (Corboz et al. 2014): for column x the
+// projectors of every cut (x, y | x, y+1) come from the 2x2 block with top-left site (x, y),
+// then column x is absorbed into the left boundary of column x + 1.
+struct CtmCellEnv {
+  int64_t Lx = 1, Ly = 1;
+  std::vector<CtmEnv> site;  // Lx * Ly
+  const CtmEnv& at(int64_t x, int64_t y) const;
+  CtmCellEnv detach() const;
+};
+struct CtmrgCell {
+  CtmCellEnv env;
+  CtmrgInfo info;
+};
+// A: Lx * Ly tensors (each a site tensor or a 4-leg tensor), row-major.
+CtmCellEnv initial_env(const std::vector<Tensor>& A, int64_t Lx, int64_t Ly);
+CtmrgCell ctmrg(const std::vector<Tensor>& A, const CtmCellEnv& init, const CtmrgOptions& options);
+CtmCellEnv ctmrg_step(const CtmCellEnv& env, const std::vector<Tensor>& A, const CtmrgOptions& options,
+                      double* truncation_error = nullptr);
+
+}  // namespace tnad

@@ -1,0 +1,51 @@
+// Internal: what the C4v and the directional CTMRG share — contraction orders, the kept
+// rank, option checks, corner spectra and the iteration loop.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tnad/tensornet/contract_path.hpp"
+#include "tnad/tensornet/ctmrg.hpp"
+
+namespace tnad::ctm_detail {
+
+// Contraction orders chosen by flops alone: einsum's automatic objective depends on
+// whether the call records, and a checkpointed step runs unrecorded first and recorded in
+// the backward; one order for both makes the recomputation bit-identical (so are its
+// discrete choices: kept ranks, eigenvector signs).
+inline PathOptions fixed_path() {
+  PathOptions p;
+  p.objective = PathObjective::flops;
+  return p;
+}
+
+void check_options(const CtmrgOptions& o, const char* who);
+
+// A 5-leg site tensor -> its double layer; a 4-leg tensor (u, l, d, r) with equal legs ->
+// itself. Raises naming `who` otherwise or on NaN/Inf.
+Tensor as_double_layer(const Tensor& A, const char* who);
+
+// How many of the values `desc` (magnitudes, descending) to keep: at most chi, none at or
+// below rel_cutoff * desc[0], at least 1; with keep_multiplets never between two values
+// s_k, s_{k+1} with s_k - s_{k+1} <= max(multiplet_tol * s_k, 100 eps desc[0]) (moving
+// down to the nearest gap, or up if the first multiplet reaches past chi).
+int64_t kept_count(const std::vector<double>& desc, const CtmrgOptions& o);
+
+// Singular values of a corner matrix, descending, divided by the largest (unrecorded).
+std::vector<double> normalized_spectrum(const Tensor& C);
+// sqrt(sum_i (s_i - t_i)^2), the shorter list padded with zeros.
+double spectrum_distance(const std::vector<double>& s, const std::vector<double>& t);
+
+// The CTMRG loop: state_{k+1} = step(state_k, params) until the corner spectra change by
+// less than tol or max_iter steps ran; each step checkpointed when options.checkpoint.
+// `corners(state)` lists the corner matrices whose spectra are compared. The step records
+// its truncation error into the double it is given (the forward's value; a checkpointed
+// re-run writes the same again).
+using StepFn = std::function<std::vector<Tensor>(const std::vector<Tensor>& state,
+                                                 const std::vector<Tensor>& params, double& truncation_error)>;
+std::vector<Tensor> iterate(const StepFn& step, std::vector<Tensor> state, const std::vector<Tensor>& params,
+                            const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& corners,
+                            const CtmrgOptions& o, CtmrgInfo& info, const std::string& name);
+
+}  // namespace tnad::ctm_detail

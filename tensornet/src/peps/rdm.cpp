@@ -1,0 +1,147 @@
+// Reduced density matrices and closed networks around a CTMRG environment (rdm.hpp).
+#include "tnad/tensornet/rdm.hpp"
+
+#include "ctmrg/ctmrg_internal.hpp"
+#include "tnad/ad/error.hpp"
+#include "tnad/ad/ops.hpp"
+#include "tnad/tensornet/einsum.hpp"
+
+namespace tnad {
+
+namespace {
+
+using ctm_detail::fixed_path;
+
+Tensor contract(const std::string& spec, const std::vector<Tensor>& ops) { return einsum(spec, ops, fixed_path()); }
+
+void check_env(const CtmEnv& e, int64_t Dd, const char* who) {
+  const Tensor* all[8] = {&e.C_tl, &e.C_tr, &e.C_br, &e.C_bl, &e.T_t, &e.T_r, &e.T_b, &e.T_l};
+  for (int i = 0; i < 8; ++i)
+    if (!all[i]->defined() || all[i]->ndim() != (i < 4 ? 2 : 3))
+      throw_error(who, ": the environment needs 4 corners (chi, chi) and 4 edges (chi, D^2, chi)");
+  for (int i = 4; i < 8; ++i)
+    if (all[i]->size(1) != Dd)
+      throw_error(who, ": an edge's in-leg has dimension ", all[i]->size(1), ", the site's legs ", Dd,
+                  " (edge shape ", all[i]->shape(), ")");
+}
+
+void check_site(const Tensor& A, const char* who) {
+  if (!A.defined() || A.ndim() != 5 || A.size(1) != A.size(2) || A.size(1) != A.size(3) || A.size(1) != A.size(4))
+    throw_error(who, ": need a site tensor A with legs (p, u, l, d, r), shape (d, D, D, D, D), got shape ",
+                A.defined() ? A.shape() : Shape{});
+}
+
+void check_four_leg(const Tensor& a, const char* who) {
+  if (!a.defined() || a.ndim() != 4) throw_error(who, ": need a 4-leg tensor (u, l, d, r), got shape ",
+                                                  a.defined() ? a.shape() : Shape{});
+}
+
+// An edge (chi, D^2, chi) with its in-leg split into (ket, bra): (chi, D, D, chi).
+Tensor split(const Tensor& T, int64_t D) { return reshape(T, Shape{T.size(0), D, D, T.size(2)}); }
+
+// The environment with split edges, for the site tensor A.
+struct Split {
+  Tensor C_tl, C_tr, C_br, C_bl, T_t, T_r, T_b, T_l;
+};
+Split split_env(const CtmEnv& e, const Tensor& A, const char* who) {
+  check_site(A, who);
+  const int64_t D = A.size(1);
+  check_env(e, D * D, who);
+  return {e.C_tl, e.C_tr, e.C_br, e.C_bl, split(e.T_t, D), split(e.T_r, D), split(e.T_b, D), split(e.T_l, D)};
+}
+
+// rho / Tr rho for rho with legs (s_1..s_n, s_1'..s_n').
+Tensor normalized(const Tensor& rho) {
+  const int64_t n = rho.ndim() / 2;
+  int64_t dim = 1;
+  for (int64_t i = 0; i < n; ++i) dim *= rho.size(i);
+  const Tensor tr = trace(reshape(rho, Shape{dim, dim}));
+  if (!(std::abs(tr.item()) > 0.0)) throw_error("rdm: the reduced density matrix has zero trace");
+  return rho / tr;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- PEPS
+Tensor rdm1x1(const CtmEnv& env, const Tensor& A) {
+  const Split e = split_env(env, A, "rdm1x1");
+  return normalized(contract("ab,auUc,ce,erRg,ig,jdDi,jk,blLk,suldr,SULDR->sS",
+                             {e.C_tl, e.T_t, e.C_tr, e.T_r, e.C_br, e.T_b, e.C_bl, e.T_l, A, A}));
+}
+
+Tensor rdm2x1(const CtmEnv& env, const Tensor& A) {
+  const Split e = split_env(env, A, "rdm2x1");
+  // Left half, open (T_t right c, ket r, bra R, T_b right i, s, s'); right half, open
+  // (T_t left c, ket l, bra L, T_b left i, s, s').
+  const Tensor L = contract("ab,auUc,blLk,jk,jdDi,suldr,SULDR->crRisS", {e.C_tl, e.T_t, e.T_l, e.C_bl, e.T_b, A, A});
+  const Tensor R = contract("cuUf,fe,erRg,hg,idDh,suldr,SULDR->clLisS", {e.T_t, e.C_tr, e.T_r, e.C_br, e.T_b, A, A});
+  return normalized(contract("crRiaA,crRibB->abAB", {L, R}));
+}
+
+Tensor rdm1x2(const CtmEnv& env, const Tensor& A) {
+  const Split e = split_env(env, A, "rdm1x2");
+  // Top half, open (T_l down k, ket d, bra D, T_r down g, s, s'); bottom half, open
+  // (T_l up k, ket u, bra U, T_r up g, s, s').
+  const Tensor U = contract("ab,auUc,ce,blLk,erRg,suldr,SULDR->kdDgsS", {e.C_tl, e.T_t, e.C_tr, e.T_l, e.T_r, A, A});
+  const Tensor B = contract("klLm,jm,jdDi,in,grRn,suldr,SULDR->kuUgsS", {e.T_l, e.C_bl, e.T_b, e.C_br, e.T_r, A, A});
+  return normalized(contract("kxXgaA,kxXgbB->abAB", {U, B}));
+}
+
+Tensor rdm2x2(const CtmEnv& env, const Tensor& A) {
+  const Split e = split_env(env, A, "rdm2x2");
+  // Quadrants with open physical legs, each open towards its two neighbours:
+  //   tl (T_t right c, ket r R, T_l down k, ket d D)    tr (T_t left c, l L, T_r down g, d D)
+  //   bl (T_b right i, r R, T_l up k, u U)              br (T_b left i, l L, T_r up g, u U)
+  const Tensor tl = contract("ab,auUc,blLk,suldr,SULDR->crRkdDsS", {e.C_tl, e.T_t, e.T_l, A, A});
+  const Tensor tr = contract("cuUf,fe,erRg,suldr,SULDR->clLgdDsS", {e.T_t, e.C_tr, e.T_r, A, A});
+  const Tensor bl = contract("jm,jdDi,klLm,suldr,SULDR->irRkuUsS", {e.C_bl, e.T_b, e.T_l, A, A});
+  const Tensor br = contract("idDh,hn,grRn,suldr,SULDR->ilLguUsS", {e.T_b, e.C_br, e.T_r, A, A});
+  // Upper and lower halves (chi^3 D^6 d^4 each), then the cut between them.
+  const Tensor up = contract("crRkdDaA,crRgeEbB->kdDgeEabAB", {tl, tr});
+  const Tensor lo = contract("irRkuUcC,irRgvVfF->kuUgvVcfCF", {bl, br});
+  return normalized(contract("kdDgeEabAB,kdDgeEcfCF->abcfABCF", {up, lo}));
+}
+
+// ---------------------------------------------------------------- 4-leg networks
+Tensor network_value_1x1(const CtmEnv& env, const Tensor& a) {
+  check_four_leg(a, "network_value_1x1");
+  check_env(env, a.size(0), "network_value_1x1");
+  return contract("ab,auc,ce,erg,ig,jdi,jk,blk,uldr->",
+                  {env.C_tl, env.T_t, env.C_tr, env.T_r, env.C_br, env.T_b, env.C_bl, env.T_l, a});
+}
+
+Tensor network_value_2x1(const CtmEnv& env, const Tensor& a1, const Tensor& a2) {
+  check_four_leg(a1, "network_value_2x1");
+  check_four_leg(a2, "network_value_2x1");
+  check_env(env, a1.size(0), "network_value_2x1");
+  const Tensor L = contract("ab,auc,blk,jk,jdi,uldr->cri", {env.C_tl, env.T_t, env.T_l, env.C_bl, env.T_b, a1});
+  const Tensor R = contract("cuf,fe,erg,hg,idh,uldr->cli", {env.T_t, env.C_tr, env.T_r, env.C_br, env.T_b, a2});
+  return contract("cri,cri->", {L, R});
+}
+
+Tensor network_value_1x2(const CtmEnv& env, const Tensor& a1, const Tensor& a2) {
+  check_four_leg(a1, "network_value_1x2");
+  check_four_leg(a2, "network_value_1x2");
+  check_env(env, a1.size(0), "network_value_1x2");
+  const Tensor U = contract("ab,auc,ce,blk,erg,uldr->kdg", {env.C_tl, env.T_t, env.C_tr, env.T_l, env.T_r, a1});
+  const Tensor B = contract("klm,jm,jdi,in,grn,uldr->kug", {env.T_l, env.C_bl, env.T_b, env.C_br, env.T_r, a2});
+  return contract("kxg,kxg->", {U, B});
+}
+
+Tensor value_per_site(const CtmEnv& env, const Tensor& a) {
+  check_four_leg(a, "value_per_site");
+  check_env(env, a.size(0), "value_per_site");
+  const Tensor z11 = network_value_1x1(env, a);
+  const Tensor z00 = contract("ab,ae,ie,ib->", {env.C_tl, env.C_tr, env.C_br, env.C_bl});
+  const Tensor z10 = contract("ab,axc,ce,ie,jxi,jb->", {env.C_tl, env.T_t, env.C_tr, env.C_br, env.T_b, env.C_bl});
+  const Tensor z01 = contract("ab,ae,exg,ig,ik,bxk->", {env.C_tl, env.C_tr, env.T_r, env.C_br, env.C_bl, env.T_l});
+  return z11 * z00 / (z10 * z01);
+}
+
+// ---------------------------------------------------------------- C4v
+Tensor rdm1x1(const C4vEnv& env, const Tensor& A) { return rdm1x1(to_ctm_env(env), A); }
+Tensor rdm2x1(const C4vEnv& env, const Tensor& A) { return rdm2x1(to_ctm_env(env), A); }
+Tensor rdm1x2(const C4vEnv& env, const Tensor& A) { return rdm1x2(to_ctm_env(env), A); }
+Tensor rdm2x2(const C4vEnv& env, const Tensor& A) { return rdm2x2(to_ctm_env(env), A); }
+
+}  // namespace tnad
