@@ -4,8 +4,8 @@
 // tnad::Error (which must start with the file name, as every config error names the file
 // and line). Checked besides:
 //   - the effective config (every key with defaults filled in, what a run stores in
-//     /meta/config) parses back to a config with the same effective text and the same
-//     trajectory (config.hpp promises both);
+//     /meta/config) parses back to a config with the same effective text, the same
+//     trajectory and the same digest (config.hpp promises these);
 //   - a [sweep] expands: the first and last few tasks describe themselves and validate;
 //   - the job is constructed (cross-key checks throw tnad::Error with file:line).
 // Stepping a job is not fuzzed: that is the solvers' physics, with its own tests.
@@ -28,7 +28,7 @@ void check_config(const Config& c) {
   const std::string eff = c.effective_toml();
   Config back;
   try {
-    back = parse_config(eff, "effective.toml");
+    back = parse_config(eff, c.file);  // the same name: the text names its file in a comment
   } catch (const Error& e) {
     fuzz::finding(std::string("the effective config does not parse back: ") + e.what() + "\n--- effective:\n" + eff);
   }
@@ -37,6 +37,9 @@ void check_config(const Config& c) {
                   back.effective_toml());
   const std::string diff = c.trajectory_difference(back);
   if (!diff.empty()) fuzz::finding("the effective config parsed back differs in " + diff + ":\n" + eff);
+  if (back.digest() != c.digest())
+    fuzz::finding("the effective config parsed back has another digest (" + back.digest() + " vs " + c.digest() +
+                  "):\n" + eff);
 }
 
 }  // namespace

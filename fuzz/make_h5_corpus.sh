@@ -7,14 +7,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tnad=$(realpath "${1:-build/bin/tnad}")
-out=$(pwd)/fuzz/corpus/h5_bytes
+src=$(pwd)
+out=$src/fuzz/corpus/h5_bytes
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
 cd "$tmp"
 small() {  # small NAME SED-EXPRESSION...: data/configs/NAME.toml with edits -> NAME.toml
   local name=$1; shift
-  cp "$OLDPWD/data/configs/$name.toml" "$name.toml"
+  cp "$src/data/configs/$name.toml" "$name.toml"
   for e in "$@"; do sed -i -E "$e" "$name.toml"; done
 }
 # finished runs of each job type and optimizer
@@ -31,8 +32,8 @@ small minimize-rosenbrock 's/^checkpoint_every = .*/checkpoint_every = 1/' '/^di
 cp minimize-rosenbrock.toml slow.toml
 timeout -s INT 2 "$tnad" run slow.toml -o rosenbrock-interrupted.h5 -q || true
 # a sweep: one task file (with /meta/task) and the merged table
-small sweep-rosenbrock 's/^"job.dim" = .*/"job.dim" = [2, 3]/' 's/^max_steps = .*/max_steps = 30/'
-"$tnad" sweep sweep-rosenbrock.toml --all -o sweep -q
+cp "$src/fuzz/h5_sweep.toml" sweep.toml
+"$tnad" sweep sweep.toml --all -o sweep -q
 cp sweep/task-0001.h5 sweep-task.h5
 "$tnad" merge sweep -o sweep-merged.h5
 mkdir -p "$out"
