@@ -13,6 +13,11 @@
 
 #include "run_file_reader.hpp"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  tnad::fuzz::hdf5_keep_free_lists();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string& path = tnad::fuzz::scratch_file();
   std::FILE* f = std::fopen(path.c_str(), "wb");

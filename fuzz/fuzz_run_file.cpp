@@ -190,6 +190,7 @@ void apply(Group& root, uint8_t op, unsigned index, uint8_t arg) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  fuzz::hdf5_keep_free_lists();
   namespace fs = std::filesystem;
   const char* env = std::getenv("TNAD_FUZZ_H5_SEEDS");
   const std::string dir = env && *env ? env : TNAD_FUZZ_H5_SEEDS;

@@ -14,7 +14,8 @@
 #   build-fuzz/fuzz/fuzz_<target> FILE        (or the gcc build's build/fuzz/replay_<target> FILE)
 # and keep it as fuzz/regressions/<target>/<name> once fixed (the replay tests run it).
 # Environment: FUZZ_SECONDS (per target, default 60), FUZZ_JOBS (parallel fuzzing
-# processes per target, default 1), JOBS (build parallelism, default nproc).
+# processes per target, default 1), JOBS (build parallelism, default nproc). Scratch files
+# (the HDF5 targets write files) go to a fresh directory under $TMPDIR, else /dev/shm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,6 +25,11 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(einsum config h5_bytes run_file)
 secs=${FUZZ_SECONDS:-60}
 export OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1
+base=${TMPDIR:-/tmp}
+[ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && base=/dev/shm
+TMPDIR=$(mktemp -d "$base/tnad-fuzz.XXXXXX")
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 launcher=()
 if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$root}
@@ -36,6 +42,7 @@ cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
 cmake --build build-fuzz -j"${JOBS:-$(nproc)}" --target $(printf 'fuzz_%s ' "${targets[@]}")
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$root/scripts/sanitize/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 for t in "${targets[@]}"; do
