@@ -33,7 +33,8 @@ report() { echo "sanitize: $1: $2 s"; }
 run_asan() {
   local t0 t1 t2
   t0=$(stamp)
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+  # configured once: a reconfigure bakes the new git revision into libad and rebuilds it
+  [ -f build-asan/CMakeCache.txt ] || cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DTNAD_SANITIZE=address,undefined -DTNAD_BUILD_BENCH=OFF \
     "${launcher[@]}" >/dev/null
   cmake --build build-asan -j"$jobs"
@@ -55,7 +56,7 @@ run_tsan() {
   libomp_dir=$(dirname "$(clang++ -print-file-name=libomp.so)")
   # OpenMP: clang's -fopenmp links libomp, which also serves the GOMP_* calls of OpenBLAS
   # (Debian's OpenMP build, linked to libgomp): one runtime, which Archer annotates.
-  cmake -S . -B build-tsan -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  [ -f build-tsan/CMakeCache.txt ] || cmake -S . -B build-tsan -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DTNAD_SANITIZE=thread -DTNAD_BUILD_BENCH=OFF \
     "${launcher[@]}" >/dev/null
