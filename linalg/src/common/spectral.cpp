@@ -46,9 +46,22 @@ NDArray spectrum_scale(const NDArray& values) {
 
 Tensor inverse_gaps(const Tensor& w, const NDArray& scale, const DegeneracyOptions& o) {
   const Tensor x = expand_dims(w, -2) - expand_dims(w, -1);  // x_ij = w_j - w_i
+  // Width of pair (i, j): sqrt(eps) * max(|w_i|, |w_j|, sqrt(eps) * scale) — relative to
+  // the pair itself, so that the well-separated small values of a spectrum spanning many
+  // decades (CTMRG corners, TRG) keep their exact 1/gap; floored at eps * scale, where the
+  // values themselves are rounding noise of the matrix.
+  const double r = std::sqrt(o.eps);
   Shape ws(scale.shape().begin(), scale.shape().end());
   ws.push_back(1);  // (..., 1, 1)
-  return regularized_reciprocal(x, widths(scale, std::sqrt(o.eps)).reshape(ws), o);
+  const NDArray floor = widths(scale, r).reshape(ws);
+  // |w| as a column (..., K, 1) and as a row (..., 1, K)
+  Shape col(w.shape().begin(), w.shape().end()), row(w.shape().begin(), w.shape().end() - 1);
+  col.push_back(1);
+  row.push_back(1);
+  row.push_back(w.shape().back());
+  const NDArray absw = nd::abs(w.value());
+  const NDArray pair = nd::maximum(nd::maximum(absw.reshape(col), absw.reshape(row)), floor);
+  return regularized_reciprocal(x, widths(pair, r), o);
 }
 
 Tensor inverse_sums(const Tensor& s, const NDArray& scale, const DegeneracyOptions& o) {

@@ -15,8 +15,9 @@ void check_truncation(const Truncation& t, const char* who) {
     throw_error(who, ": rel_cutoff must be in [0, 1), got ", t.rel_cutoff);
   if (!(t.abs_cutoff >= 0.0) || std::isinf(t.abs_cutoff))
     throw_error(who, ": abs_cutoff must be finite and >= 0, got ", t.abs_cutoff);
-  if (!(t.multiplet_tol >= 0.0 && t.multiplet_tol < 1.0))
-    throw_error(who, ": multiplet_tol must be in [0, 1), got ", t.multiplet_tol);
+  if (!(t.multiplet_tol >= 0.0 && t.multiplet_tol <= kMaxMultipletTol))
+    throw_error(who, ": multiplet_tol must be in [0, ", kMaxMultipletTol, "] (a relative gap that counts as a degeneracy), got ",
+                t.multiplet_tol);
 }
 
 int64_t kept_rank(std::span<const double> s, const Truncation& t, int64_t count, const char* who) {
@@ -46,12 +47,15 @@ int64_t kept_rank(std::span<const double> s, const Truncation& t, int64_t count,
     k = std::max(k, kb);
   }
   if (!t.keep_multiplets) return k;
-  // Does a cut after kk values separate two members of a multiplet in some spectrum?
+  // Does a cut after kk values separate two members of a multiplet in some spectrum? The
+  // gap is measured against the larger value of the pair (a spectrum spanning decades has
+  // well separated small values), floored at the rounding of the largest one.
   auto cuts_multiplet = [&](int64_t kk) {
     if (kk >= L) return false;
     for (int64_t b = 0; b < count; ++b) {
       const double* sb = s.data() + b * L;
-      if (sb[kk - 1] - sb[kk] <= t.multiplet_tol * sb[0]) return true;
+      const double tol = std::max(t.multiplet_tol * sb[kk - 1], kRoundingGap * sb[0]);
+      if (sb[kk - 1] - sb[kk] <= tol) return true;
     }
     return false;
   };

@@ -216,9 +216,9 @@ JobType ising_thermo_job_type() {
       Param::integer("oversampling", dt.oversampling, "randomized SVD: extra sketch columns").at_least(0),
       Param::integer("power_iterations", dt.power_iterations, "randomized SVD: power iterations").at_least(0),
       Param::boolean("keep_multiplets", dt.keep_multiplets, "never cut through a degenerate multiplet"),
-      Param::floating("multiplet_tol", dt.multiplet_tol, "relative gap that separates multiplets")
+      Param::floating("multiplet_tol", dt.multiplet_tol, "relative gap below which neighbours form a multiplet")
           .at_least(0.0)
-          .below(1.0),
+          .at_most(kMaxMultipletTol),
       Param::floating("rel_cutoff", dt.rel_cutoff, "drop singular values / eigenvalues <= rel_cutoff * max")
           .at_least(0.0)
           .below(1.0),

@@ -37,18 +37,13 @@ void check_symmetric(const Tensor& a, const CtmrgOptions& o, const char* who) {
 C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOptions& o, double& discarded) {
   const int64_t chi = C.size(0), Dd = a.size(0), n = chi * Dd;
   const Tensor M = reshape(einsum("xy,xuX,ylY,uldr->XrYd", {C, T, T, a}, cd::fixed_path()), Shape{n, n});
-  // All n pairs by descending |w| (the full decomposition is recorded: exact truncated adjoint).
-  const Eigh e = eigh_truncated(M, n, o.degeneracy);
-  std::vector<double> mag = nd::abs(e.w.value()).to_vector();
-  const int64_t k = cd::kept_count(mag, o);
-  double total = 0.0, dropped = 0.0;
-  for (std::size_t i = 0; i < mag.size(); ++i) {
-    total += mag[i] * mag[i];
-    if (int64_t(i) >= k) dropped += mag[i] * mag[i];
-  }
-  discarded = total > 0.0 ? dropped / total : 0.0;
-  const Tensor w = k < n ? slice(e.w, 0, 0, k) : e.w;
-  const Tensor P = reshape(k < n ? slice(e.V, 1, 0, k) : e.V, Shape{chi, Dd, k});
+  // The k <= chi pairs of largest |w| (kept_rank; eigh_truncated records the full
+  // decomposition: exact truncated adjoint).
+  const TruncatedEigh e = eigh_truncated(M, cd::kept_policy(o), o.degeneracy);
+  discarded = e.discarded_weight.item();
+  const Tensor& w = e.w;
+  const int64_t k = w.size(0);
+  const Tensor P = reshape(e.V, Shape{chi, Dd, k});
   const Tensor C2 = diag(w);  // = P^T M P
   Tensor T2 = einsum("xlk,xuX,uldr,XrK->kdK", {P, T, a, P}, cd::fixed_path());
   T2 = (T2 + permute(T2, {2, 1, 0})) * 0.5;
@@ -63,7 +58,7 @@ C4vEnv c4v_initial_env(const Tensor& A, int64_t chi) {
   Tensor C = einsum("uldr->rd", {a}, cd::fixed_path());
   Tensor T = einsum("uldr->ldr", {a}, cd::fixed_path());
   if (chi < a.size(0)) {
-    const Eigh e = eigh_truncated(C, chi);
+    const TruncatedEigh e = eigh_truncated(C, Truncation{.max_rank = chi});
     C = diag(e.w);
     T = einsum("xk,xsy,yK->ksK", {e.V, T, e.V}, cd::fixed_path());
   }

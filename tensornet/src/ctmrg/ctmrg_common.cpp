@@ -17,10 +17,9 @@ void check_options(const CtmrgOptions& o, const char* who) {
   if (o.chi < 1) throw_error(who, ": chi must be >= 1, got ", o.chi);
   if (o.max_iter < 1) throw_error(who, ": max_iter must be >= 1, got ", o.max_iter);
   if (!(o.tol >= 0.0)) throw_error(who, ": tol must be >= 0, got ", o.tol);
-  if (!(o.multiplet_tol >= 0.0 && o.multiplet_tol < 1.0))
-    throw_error(who, ": multiplet_tol must be in [0, 1), got ", o.multiplet_tol);
-  if (!(o.rel_cutoff >= 0.0 && o.rel_cutoff < 1.0))
-    throw_error(who, ": rel_cutoff must be in [0, 1), got ", o.rel_cutoff);
+  if (o.truncation.max_rank != -1)
+    throw_error(who, ": the kept rank is chi; leave truncation.max_rank at -1 (got ", o.truncation.max_rank, ")");
+  check_truncation(o.truncation, who);
   if (!(o.degeneracy.eps >= 0.0)) throw_error(who, ": degeneracy eps must be >= 0, got ", o.degeneracy.eps);
   if (!(o.symmetry_tol >= 0.0)) throw_error(who, ": symmetry_tol must be >= 0, got ", o.symmetry_tol);
 }
@@ -36,27 +35,10 @@ Tensor as_double_layer(const Tensor& A, const char* who) {
   return site ? double_layer(A) : A;
 }
 
-int64_t kept_count(const std::vector<double>& s, const CtmrgOptions& o) {
-  const int64_t L = int64_t(s.size());
-  if (L == 0) return 0;
-  const double smax = s[0];
-  int64_t k = 0;
-  while (k < L && s[std::size_t(k)] > o.rel_cutoff * smax) ++k;
-  k = std::max<int64_t>(1, std::min(k, o.chi));
-  if (!o.keep_multiplets) return k;
-  // A multiplet: values closer than multiplet_tol relative to themselves (a spectrum that
-  // spans many decades has well separated small values), or than rounding of the largest.
-  const double floor = 100 * std::numeric_limits<double>::epsilon() * smax;
-  auto cuts = [&](int64_t kk) {
-    const double hi = s[std::size_t(kk - 1)];
-    return kk < L && hi - s[std::size_t(kk)] <= std::max(o.multiplet_tol * hi, floor);
-  };
-  int64_t kk = k;
-  while (kk >= 1 && cuts(kk)) --kk;
-  if (kk >= 1) return kk;
-  kk = k;
-  while (kk < L && cuts(kk)) ++kk;
-  return kk;
+Truncation kept_policy(const CtmrgOptions& o) {
+  Truncation t = o.truncation;
+  t.max_rank = o.chi;
+  return t;
 }
 
 std::vector<double> normalized_spectrum(const Tensor& C) {
@@ -104,6 +86,11 @@ std::vector<Tensor> iterate(const StepFn& step, std::vector<Tensor> state, const
     for (const Tensor& t : state)
       if (!nd::all_finite(t.value()))
         throw_error(name, ": iteration ", it, ": the environment has NaN or Inf entries");
+    for (const Tensor& C : corners(state))
+      if (C.size(0) > 2 * o.chi || C.size(1) > 2 * o.chi)
+        throw_error(name, ": iteration ", it, ": keep_multiplets kept a corner of shape ", C.shape(),
+                    ", more than twice chi = ", o.chi, " (the leading values are one multiplet within ",
+                    "multiplet_tol = ", o.truncation.multiplet_tol, "); raise chi or lower multiplet_tol");
     double err = 0.0;
     const std::vector<Tensor> cs = corners(state);
     for (std::size_t i = 0; i < cs.size(); ++i) {

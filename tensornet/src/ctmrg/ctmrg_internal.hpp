@@ -26,11 +26,8 @@ void check_options(const CtmrgOptions& o, const char* who);
 // itself. Raises naming `who` otherwise or on NaN/Inf.
 Tensor as_double_layer(const Tensor& A, const char* who);
 
-// How many of the values `desc` (magnitudes, descending) to keep: at most chi, none at or
-// below rel_cutoff * desc[0], at least 1; with keep_multiplets never between two values
-// s_k, s_{k+1} with s_k - s_{k+1} <= max(multiplet_tol * s_k, 100 eps desc[0]) (moving
-// down to the nearest gap, or up if the first multiplet reaches past chi).
-int64_t kept_count(const std::vector<double>& desc, const CtmrgOptions& o);
+// The truncation policy of kept_rank (truncation.hpp): o.truncation with max_rank = chi.
+Truncation kept_policy(const CtmrgOptions& o);
 
 // Singular values of a corner matrix, descending, divided by the largest (unrecorded).
 std::vector<double> normalized_spectrum(const Tensor& C);

@@ -92,17 +92,13 @@ Projectors projectors(const Cell& c, int64_t x, int64_t y, const CtmrgOptions& o
   }
   // R1 R2^T = U S V^T; P1 = R2^T V S^{-1/2}, P2 = R1^T U S^{-1/2}. The full thin SVD is
   // recorded and its kept columns sliced (exact truncated adjoint, svd.hpp option A); the
-  // kept rank follows CtmrgOptions (multiplets relative to s_k, not to s_1: the spectrum of
-  // R1 R2^T spans twice (half system) or four times (full system) the decades of the corners').
-  // Broadening: R1 R2^T has the corners' spectrum squared (half system) or to the fourth
-  // power (full system), so eps (given on the corner scale) enters as eps^2 or eps^4, floored
-  // at 1e-28 (gaps at the rounding level of the largest value stay broadened).
-  DegeneracyOptions deg = o.degeneracy;
-  const int power = o.projectors == CtmrgProjectors::full_system ? 4 : 2;
-  deg.eps = std::max(std::pow(deg.eps, power), std::min(deg.eps, 1e-28));
-  const SVD f = svd(matmul(R1, R2, false, true), false, deg);
+  // kept rank follows kept_rank (truncation.hpp), whose multiplets are relative to the pair at
+  // the cut, as are the adjoint's gap regularisation widths (linalg/options.hpp): the
+  // spectrum of R1 R2^T spans twice (half system) or four times (full system) the decades
+  // of the corners'.
+  const SVD f = svd(matmul(R1, R2, false, true), {.degeneracy = o.degeneracy});
   const std::vector<double> s = f.S.value().to_vector();
-  const int64_t K = int64_t(s.size()), k = cd::kept_count(s, o);
+  const int64_t K = int64_t(s.size()), k = kept_rank(s, cd::kept_policy(o), 1, "ctmrg projectors");
   double total = 0.0, dropped = 0.0;
   for (int64_t i = 0; i < K; ++i) {
     total += s[std::size_t(i)] * s[std::size_t(i)];

@@ -82,6 +82,10 @@ RgResult run_rg(const Tensor& T0_uldr, const std::vector<Tensor>& tangents_uldr,
     StepOut out = step(T, c, opt);
     (*dw)[std::size_t(k)] = out.discarded_weight;
     (*dims)[std::size_t(k)] = std::max(out.T.size(0), out.T.size(1));
+    if (opt.truncation.max_rank > 0 && (*dims)[std::size_t(k)] > 2 * opt.truncation.max_rank)
+      throw_error(name, ": step ", k, ": keep_multiplets kept a bond of dimension ", (*dims)[std::size_t(k)],
+                  ", more than twice chi = ", opt.truncation.max_rank, " (the leading values are one multiplet within ",
+                  "multiplet_tol = ", opt.truncation.multiplet_tol, "); raise chi or lower multiplet_tol");
     return std::vector<Tensor>{out.T, log(c)};
   };
   // State: {T, acc, T_dot_1..m, acc_dot_1..m}; ln c_k enters ln Z / N with weight 1/2^k

@@ -159,7 +159,7 @@ TEST(CtmrgC4v, KeepsWholeMultiplets) {
   EXPECT_LT(k, cut);
   EXPECT_FALSE(degenerate(k));
   EXPECT_GT(w[k - 1] - w[k], 1e-6 * w[k - 1]);
-  o.keep_multiplets = false;
+  o.truncation.keep_multiplets = false;
   EXPECT_EQ(ctmrg_c4v_step(e0, A, o).C.size(0), int64_t(cut));
 }
 

@@ -66,6 +66,7 @@
 #include <vector>
 
 #include "tnad/linalg/options.hpp"
+#include "tnad/linalg/truncation.hpp"
 #include "tnad/ad/tensor.hpp"
 
 namespace tnad {
@@ -80,21 +81,14 @@ struct CtmrgOptions {
   int64_t chi = 16;       // environment bond dimension (the kept rank, at most)
   int max_iter = 100;     // iteration cap (>= 1)
   double tol = 1e-10;     // convergence of the normalized corner spectra (L2 change)
-  // Truncation policy, on the values w of the decomposed matrix (C4v: eigenvalues of the
-  // enlarged corner; directional: singular values of R1 R2^T):
-  // never cut between |w_k| >= |w_{k+1}| with |w_k| - |w_{k+1}| <= multiplet_tol |w_k| (or
-  // within rounding of |w_1|): the cut moves down to the nearest gap (up if the first
-  // multiplet reaches past chi). Relative to |w_k|, not |w_1|: corner spectra span decades.
-  bool keep_multiplets = true;
-  double multiplet_tol = 1e-8;
-  // Drop |w_i| <= rel_cutoff |w_1|: exact zeros (rank-deficient enlarged corners) and, for the
-  // projectors' S^{-1/2}, values at the rounding level.
-  double rel_cutoff = 1e-12;
-  // Broadening of the adjoints' 1/(w_i - w_j) (linalg/options.hpp), on the scale of the corner
-  // spectrum: the C4v eigh uses it as is; the directional projectors' SVD of R1 R2^T, whose
-  // values go like the corners' squared (half system) or to the fourth power (full), uses
-  // eps^2 or eps^4 (at least 1e-28, so that rounding-level gaps stay broadened).
-  DegeneracyOptions degeneracy = {};
+  // The truncation policy of the eigh of the C4v step and the SVD of the projectors
+  // (truncation.hpp, kept_rank with max_rank = chi; leave truncation.max_rank at -1):
+  // values <= rel_cutoff * largest are dropped (the projectors use S^{-1/2}), and the cut
+  // never separates neighbours within multiplet_tol of each other (relative to the pair:
+  // corner spectra span decades) — it moves down to the nearest gap, or up if the first
+  // multiplet reaches past chi.
+  Truncation truncation = {.rel_cutoff = 1e-12, .keep_multiplets = true, .multiplet_tol = 1e-8};
+  DegeneracyOptions degeneracy = {};  // regularisation of the adjoints' 1/(w_i - w_j)
   bool checkpoint = false;      // per-iteration checkpointing of the recorded iterations
   // C4v CTMRG: the largest c4v_asymmetry(a) accepted (tnad::Error beyond).
   double symmetry_tol = 1e-10;
