@@ -53,7 +53,12 @@ run_asan() {
 run_tsan() {
   local t0 t1 t2 libomp_dir
   t0=$(stamp)
-  libomp_dir=$(dirname "$(clang++ -print-file-name=libomp.so)")
+  # libomp and its Archer tool live in LLVM's lib directory (/usr/lib/llvm-14/lib), two
+  # levels above clang's resource directory; -print-file-name does not search there.
+  libomp_dir=$(dirname "$(dirname "$(clang++ -print-resource-dir)")")
+  for f in libomp.so libarcher.so; do
+    [ -e "$libomp_dir/$f" ] || { echo "sanitize: tsan needs $libomp_dir/$f (Debian: libomp-dev)" >&2; return 1; }
+  done
   # OpenMP: clang's -fopenmp links libomp, which also serves the GOMP_* calls of OpenBLAS
   # (Debian's OpenMP build, linked to libgomp): one runtime, which Archer annotates.
   [ -f build-tsan/CMakeCache.txt ] || cmake -S . -B build-tsan -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
