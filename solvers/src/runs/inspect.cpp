@@ -25,6 +25,12 @@ std::string shape_text(const std::vector<int64_t>& s) {
   return o + "]";
 }
 
+// Element i of a numeric dataset: integers exactly (a round trip through double is
+// undefined for those near the ends of int64), doubles to 12 digits.
+std::string element(const Dataset& d, std::size_t i) {
+  return d.is_int() ? std::to_string(d.ints()[i]) : fmt(d.doubles()[i]);
+}
+
 // "1.5", "[1, 1, ... ] (shape [100])", or the string.
 std::string summarize(const Dataset& d) {
   if (d.is_string()) {
@@ -37,11 +43,12 @@ std::string summarize(const Dataset& d) {
     }
     return std::to_string(v.size()) + " strings";
   }
-  std::vector<double> v = d.as_doubles();
-  if (d.shape.empty() || v.size() == 1) return d.is_int() ? std::to_string(int64_t(v[0])) : fmt(v[0]);
+  const std::size_t n = d.is_int() ? d.ints().size() : d.doubles().size();
+  if (n == 0) return "[] (shape " + shape_text(d.shape) + ")";
+  if (d.shape.empty() || n == 1) return element(d, 0);
   std::string o = "[";
-  for (std::size_t i = 0; i < v.size() && i < 6; ++i) o += (i ? ", " : "") + (d.is_int() ? std::to_string(int64_t(v[i])) : fmt(v[i]));
-  if (v.size() > 6) o += ", ...";
+  for (std::size_t i = 0; i < n && i < 6; ++i) o += (i ? ", " : "") + element(d, i);
+  if (n > 6) o += ", ...";
   return o + "] (shape " + shape_text(d.shape) + ")";
 }
 
@@ -148,10 +155,8 @@ std::string describe_sweep(const Group& root, const std::string& path) {
       if (c == 0) row.push_back(std::to_string(idx[i]));
       else if (!data[c]) row.push_back(shorten(status[i], 80));
       else if (data[c]->is_string()) row.push_back(shorten(data[c]->strings()[i], 80));
-      else {
-        double v = data[c]->as_doubles()[i];
-        row.push_back(std::isnan(v) ? "-" : (data[c]->is_int() ? std::to_string(int64_t(v)) : fmt(v)));
-      }
+      else if (data[c]->is_double() && std::isnan(data[c]->doubles()[i])) row.push_back("-");
+      else row.push_back(element(*data[c], i));
     }
     rows.push_back(std::move(row));
   }

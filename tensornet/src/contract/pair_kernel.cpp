@@ -122,8 +122,10 @@ void gemm(Mat c, double* pc, Mat a, const double* pa, Mat b, const double* pb, b
     c = transposed(c);
     std::swap(a, b);
     std::swap(pa, pb);
-    a = transposed(a);
-    b = transposed(b);
+    // normalized again: a normalized m x 1 matrix (ld 1) is, transposed, a 1 x m matrix whose
+    // ld must still be >= m for BLAS (else dgemm rejects the call and leaves C unwritten)
+    a = normalize(transposed(a));
+    b = normalize(transposed(b));
   }
   const bool ta = a.cs != 1, tb = b.cs != 1;
   const int64_t lda = ta ? a.cs : a.rs, ldb = tb ? b.cs : b.rs;

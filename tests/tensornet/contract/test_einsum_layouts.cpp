@@ -29,6 +29,9 @@ const std::vector<std::string> kLayouts = {
     "abcd,bcef->adef", "abcd,bcef->fade", "abcd,ebcf->afed", "abcd,cdef->efab",
     "bij,bjk->bik",  "ibj,jbk->bik",   "ijb,jkb->kib",   "ibj,bjk->kbi",  "abij,bajk->abik",
     "aib,bij->ajb",  "abc,abd->cdab",  "abc,abd->acd",   "ij,kl->ijkl",   "ij,kl->likj",
+    // outer products written column-major (C^T = B^T A^T with a 1-row operand); found by
+    // fuzz/fuzz_einsum.cpp: BLAS refused the call (ld 1 < 729) and C stayed unwritten
+    "abc,def->defabc", "ab,cde->cdeab",
 };
 
 INSTANTIATE_TEST_SUITE_P(Specs, Layout, ::testing::ValuesIn(kLayouts),

@@ -43,12 +43,14 @@ struct Value {
   Loc loc;
   bool swept = false;  // set by a [sweep] axis (named in error messages)
 
-  static Value boolean(bool v) { Value x; x.kind = Kind::boolean; x.b = v; return x; }
-  static Value integer(int64_t v) { Value x; x.kind = Kind::integer; x.i = v; return x; }
-  static Value floating(double v) { Value x; x.kind = Kind::floating; x.f = v; return x; }
-  static Value string(std::string v) { Value x; x.kind = Kind::string; x.s = std::move(v); return x; }
-  static Value array(std::vector<Value> v) { Value x; x.kind = Kind::array; x.items = std::move(v); return x; }
-  static Value table() { return Value(); }
+  // (defined below Field: a Value can only be built once Field is complete; clang and
+  // libstdc++'s constexpr vector insist)
+  static Value boolean(bool v);
+  static Value integer(int64_t v);
+  static Value floating(double v);
+  static Value string(std::string v);
+  static Value array(std::vector<Value> v);
+  static Value table();
 
   bool is_number() const { return kind == Kind::integer || kind == Kind::floating; }
   double number() const { return kind == Kind::integer ? double(i) : f; }
@@ -66,6 +68,13 @@ struct Value::Field {
   Loc key_loc;
   Value value;
 };
+
+inline Value Value::boolean(bool v) { Value x; x.kind = Kind::boolean; x.b = v; return x; }
+inline Value Value::integer(int64_t v) { Value x; x.kind = Kind::integer; x.i = v; return x; }
+inline Value Value::floating(double v) { Value x; x.kind = Kind::floating; x.f = v; return x; }
+inline Value Value::string(std::string v) { Value x; x.kind = Kind::string; x.s = std::move(v); return x; }
+inline Value Value::array(std::vector<Value> v) { Value x; x.kind = Kind::array; x.items = std::move(v); return x; }
+inline Value Value::table() { return Value(); }
 
 // TOML text -> Value (a table). `name` is the file name used in locations and errors.
 // Syntax errors: tnad::Error "name:line:column: <parser message>". Dates are rejected.
