@@ -106,7 +106,8 @@ TEST(CtmrgDirectional, GaugeTransformedUnitCellsGiveTheExactMagnetization) {
   const Tensor a = ising_test::site(kx, ky, 1.0, 1.0), b = ising_test::site(kx, ky, 1.0, -1.0);
   const Tensor G = eye(2) + rand({2, 2}, 41, -0.4, 0.4), H = eye(2) + rand({2, 2}, 42, -0.4, 0.4);
   const Tensor Gi = inv(G), Hi = inv(H);
-  for (const auto& [Lx, Ly] : {std::pair<int64_t, int64_t>{2, 1}, {1, 2}, {2, 2}}) {
+  for (const auto& cell : {std::pair<int64_t, int64_t>{2, 1}, {1, 2}, {2, 2}}) {
+    const int64_t Lx = cell.first, Ly = cell.second;  // not a structured binding: lambdas capture it (clang 14)
     auto gauged = [&](const Tensor& t, int64_t x, int64_t y) {
       Tensor s = t;
       if (Lx == 2) s = x == 0 ? on_right(s, G) : on_left(s, Gi);
