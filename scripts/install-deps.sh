@@ -16,6 +16,7 @@ PKGS=(
   libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   libopenmpi-dev openmpi-bin
   python3-numpy python3-h5py python3-matplotlib
+  clang libclang-rt-14-dev  # libFuzzer: the fuzz smoke tests (fuzz/), scripts/fuzz.sh, scripts/sanitize.sh
 )
 # Optional peer for benchmarks (PyTorch from Debian); not needed to build or test.
 OPTIONAL=(python3-torch)
