@@ -243,6 +243,44 @@ GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv
   return o;
 }
 
+// ---------------------------------------------------------------- fixed-point gradient
+
+C4vEnergy c4v_energy_fixed_point(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                                 const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info,
+                                 const C4vEnv* init) {
+  C4vEnergy out;
+  out.state = c4v_peps_state(A);
+  if (init) {
+    const int64_t D2 = A.size(1) * A.size(1);
+    if (!init->T.defined() || init->T.ndim() != 3 || init->T.size(1) != D2)
+      throw_error("c4v_energy_fixed_point: the warm-start environment's T has shape ",
+                  init->T.defined() ? init->T.shape() : Shape{}, ", its in-leg must be D^2 = ", D2);
+    out.ctm = ctmrg_c4v_fixed_point(out.state, *init, options, fp, std::move(info));
+  } else {
+    out.ctm = ctmrg_c4v_fixed_point(out.state, options, fp, std::move(info));
+  }
+  out.energy = c4v_energy_of(out.state, out.ctm.env, H);
+  return out;
+}
+
+SiteEnergy single_site_energy_fixed_point(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                                          const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info,
+                                          const CtmEnv* init) {
+  SiteEnergy out;
+  out.state = single_site_peps_state(A);
+  if (init) {
+    const int64_t D2 = A.size(1) * A.size(1);
+    if (!init->T_t.defined() || init->T_t.ndim() != 3 || init->T_t.size(1) != D2)
+      throw_error("single_site_energy_fixed_point: the warm-start environment's T_t has shape ",
+                  init->T_t.defined() ? init->T_t.shape() : Shape{}, ", its in-leg must be D^2 = ", D2);
+    out.ctm = ctmrg_fixed_point(out.state, *init, options, fp, std::move(info));
+  } else {
+    out.ctm = ctmrg_fixed_point(out.state, options, fp, std::move(info));
+  }
+  out.energy = single_site_energy_of(out.state, out.ctm.env, H);
+  return out;
+}
+
 // ---------------------------------------------------------------- starting tensors
 
 Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed) {

@@ -11,6 +11,18 @@
 // CTMRG environment of the accepted point (the warm start of the next evaluations, the
 // embedding of the next stage) and the summaries of the finished stages, so that a run
 // killed at any moment resumes bit for bit. The layout is in docs/files.md.
+//
+// Gradient modes (key `gradient`): "unrolled" back-propagates through every CTMRG iteration
+// (memory grows with the iterations); "checkpointed" the same with per-iteration
+// checkpointing (less memory, one more forward); "fixed_point" runs the CTMRG unrecorded and
+// differentiates its converged, gauge-fixed environment by the implicit function theorem
+// (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); tnad/tensornet/ctmrg.hpp): memory of one
+// step, an adjoint linear solve ((I - f_x^T) y = dE/dx*, key fixed_point_solver) per gradient.
+// Trap: an adjoint solve that does not converge (a nearly critical or period-2 environment)
+// gives no gradient, and a CTMRG stopped by ctm_max_iter is no fixed point (the implicit rule
+// would silently give the gradient of another function); either way the evaluation falls
+// back to the unrolled gradient (from the same start), says so on stderr once, and counts it
+// in /history (gradient_fallbacks) rather than ending a long run.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +33,7 @@
 #include "tnad/ad/error.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/ad/tensor.hpp"
+#include "tnad/linalg/fixed_point_solvers.hpp"
 #include "tnad/solvers/h5.hpp"
 #include "tnad/solvers/ipeps.hpp"
 #include "tnad/solvers/registry.hpp"
@@ -31,6 +44,12 @@ namespace tnad::runs {
 namespace {
 
 int64_t auto_chi(int64_t D) { return std::max(D * D, 10 * D); }
+
+std::string fmt_g(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
+}
 
 // The model of [job] and the keys it reads (any other model key given is an error).
 LatticeHamiltonian build_model(const Params& p) {
@@ -94,7 +113,22 @@ class Ipeps final : public OptimizationJob {
                         " (the environment could not hold one double-layer bond); raise it, or give 0 for max(D^2, 10 D)");
     ctm_.tol = p.number("ctm_tol");
     ctm_.max_iter = int(p.integer("ctm_max_iter"));
-    ctm_.checkpoint = p.boolean("checkpoint");
+    // gradient mode; `checkpoint = true` is the older spelling of gradient = "checkpointed"
+    gradient_ = p.string("gradient");
+    if (p.given("checkpoint") && p.boolean("checkpoint")) {
+      if (p.given("gradient") && gradient_ != "checkpointed")
+        p.fail("checkpoint", "contradicts gradient = \"" + gradient_ +
+                                 "\" (checkpoint is the older spelling of gradient = \"checkpointed\"; give only gradient)");
+      gradient_ = "checkpointed";
+    }
+    ctm_.checkpoint = gradient_ == "checkpointed";
+    if (gradient_ != "fixed_point")
+      for (const char* k : {"fixed_point_solver", "fixed_point_tol", "fixed_point_max_iter"})
+        if (p.given(k)) p.fail(k, "only applies to gradient = \"fixed_point\" (gradient = \"" + gradient_ + "\")");
+    fp_solver_ = p.string("fixed_point_solver");
+    fp_.solve.tol = p.number("fixed_point_tol");
+    fp_.solve.max_iter = int(p.integer("fixed_point_max_iter"));
+    fp_.solver = adjoint_solver(fp_solver_);
     // the truncation policy of the CTMRG decompositions (max_rank stays -1: chi is the rank)
     ctm_.truncation.rel_cutoff = p.number("rel_cutoff");
     ctm_.truncation.keep_multiplets = p.boolean("keep_multiplets");
@@ -177,22 +211,46 @@ class Ipeps final : public OptimizationJob {
     o.chi = chi(D);
     Point p;
     p.x = x;
+    p.fallbacks = (trials_.empty() ? accepted_ : trials_.back()).fallbacks;
     Tensor energy;
-    if (c4v_) {
-      C4vEnergy e = c4v_energy(A, H_, o, warm ? &accepted_.c4v : nullptr);
-      energy = e.energy;
-      p.state = e.state.detach();
-      p.c4v = e.ctm.env.detach();
-      p.info = e.ctm.info;
-    } else {
-      SiteEnergy e = single_site_energy(A, H_, o, warm ? &accepted_.site : nullptr);
-      energy = e.energy;
-      p.state = e.state.detach();
-      p.site = e.ctm.env.detach();
-      p.info = e.ctm.info;
+    if (gradient_ == "fixed_point") {
+      auto info = std::make_shared<FixedPointInfo>();
+      std::string why;  // non-empty: this evaluation falls back to the unrolled gradient
+      try {
+        energy = energy_fixed_point(A, o, warm, p, info);
+        if (p.info.converged) {
+          const std::vector<double> gv = grad(energy, A).value().to_vector();
+          std::copy(gv.begin(), gv.end(), g.begin());
+          p.adjoint_iterations = info->iterations;
+          p.adjoint_residual = info->residual;
+          const double value = p.energy;
+          trials_.push_back(std::move(p));
+          return value;
+        }
+        // x* is no fixed point: the implicit rule would give the gradient of another function
+        why = "the CTMRG did not converge (" + std::to_string(p.info.iterations) + " iterations, ctm_error " +
+              fmt_g(p.info.error) + " > ctm_tol " + fmt_g(ctm_.tol) + "; raise ctm_max_iter)";
+      } catch (const Error& e) {
+        if (info->method.empty() || info->converged) throw;  // not the adjoint solve: a real error
+        why = "the adjoint solve did not converge (fixed_point_solver \"" + fp_solver_ + "\", " +
+              std::to_string(info->iterations) + " iterations, residual " + fmt_g(info->residual) +
+              " > fixed_point_tol " + fmt_g(fp_.solve.tol) +
+              "; raise fixed_point_max_iter, try fixed_point_solver = \"gmres\", or lower ctm_tol)";
+      }
+      p.adjoint_iterations = info->iterations;
+      p.adjoint_residual = info->residual;
+      ++p.fallbacks;
+      if (!fallback_warned_)
+        std::fprintf(stderr,
+                     "tnad: WARNING: ipeps: gradient = \"fixed_point\": %s; this evaluation uses the unrolled gradient "
+                     "instead (counted in /history/gradient_fallbacks; further fallbacks are not printed).\n",
+                     why.c_str());
+      fallback_warned_ = true;
+      A = site_tensor(x, H_.d, D);
+      A.requires_grad_(true);
     }
-    const double value = energy.item();
-    p.energy = value;
+    energy = energy_unrolled(A, o, warm, p);
+    const double value = p.energy;
     const std::vector<double> gv = grad(energy, A).value().to_vector();
     std::copy(gv.begin(), gv.end(), g.begin());
     trials_.push_back(std::move(p));
@@ -225,6 +283,9 @@ class Ipeps final : public OptimizationJob {
     g.set("truncation_error", accepted_.info.truncation_error);
     g.set("energy", accepted_.energy);
     g.set("lowest_energy", lowest_energy_);
+    g.set("adjoint_iterations", int64_t(accepted_.adjoint_iterations));
+    g.set("adjoint_residual", accepted_.adjoint_residual);
+    g.set("gradient_fallbacks", accepted_.fallbacks);
     write_stages(g.group("stages"));
   }
 
@@ -244,6 +305,12 @@ class Ipeps final : public OptimizationJob {
     if (!g.has_attr("lowest_energy") || !g.has_attr("energy")) throw_error(g.path(), " has no attributes energy, lowest_energy (a checkpoint of an older tnad: start it afresh)");
     lowest_energy_ = g.attr_double("lowest_energy");
     accepted_.energy = g.attr_double("energy");
+    // absent in checkpoints from before the gradient modes: nothing was solved then
+    if (g.has_attr("gradient_fallbacks")) {
+      accepted_.adjoint_iterations = int(g.attr_int("adjoint_iterations"));
+      accepted_.adjoint_residual = g.attr_double("adjoint_residual");
+      accepted_.fallbacks = g.attr_int("gradient_fallbacks");
+    }
     read_stages(g.group("stages"));
     if (stages_.size() != std::size_t(stage()))
       throw_error(g.path(), "/stages holds ", stages_.size(), " finished stages, the run is in stage ", stage());
@@ -271,6 +338,13 @@ class Ipeps final : public OptimizationJob {
     r.put("ctm_error", Dataset::scalar(accepted_.info.error));
     r.put("truncation_error", Dataset::scalar(accepted_.info.truncation_error));
     r.put("ctm_converged", Dataset::scalar(int64_t(accepted_.info.converged)));
+    r.set("gradient", gradient_);
+    if (gradient_ == "fixed_point") {
+      r.set("fixed_point_solver", fp_solver_);
+      r.put("adjoint_iterations", Dataset::scalar(int64_t(accepted_.adjoint_iterations)));
+      r.put("adjoint_residual", Dataset::scalar(accepted_.adjoint_residual));
+      r.put("gradient_fallbacks", Dataset::scalar(accepted_.fallbacks));
+    }
     // the variational check: no energy of the run may lie below energy_floor
     r.put("energy_floor", Dataset::scalar(floor_));
     r.set("energy_floor_source", floor_source_);
@@ -302,12 +376,60 @@ class Ipeps final : public OptimizationJob {
     C4vEnv c4v;   // ansatz c4v
     CtmEnv site;  // ansatz single-site
     CtmrgInfo info;
+    // gradient = "fixed_point": the adjoint solve of this point's evaluation (J^T
+    // applications, relative residual), and the fallbacks to the unrolled gradient so far
+    int adjoint_iterations = 0;
+    double adjoint_residual = 0;
+    int64_t fallbacks = 0;
   };
   struct StageSummary {
     int64_t D = 0, chi = 0, last_step = 0, evaluations = 0;
     double energy = 0, magnetization = 0, correlation_length = 0;
     std::string stop_reason;
   };
+
+  // The energy of A through the recorded CTMRG iterations (gradient unrolled / checkpointed);
+  // fills p's state, environment, report and energy.
+  Tensor energy_unrolled(const Tensor& A, const CtmrgOptions& o, bool warm, Point& p) const {
+    Tensor energy;
+    if (c4v_) {
+      C4vEnergy e = c4v_energy(A, H_, o, warm ? &accepted_.c4v : nullptr);
+      energy = e.energy;
+      p.state = e.state.detach();
+      p.c4v = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    } else {
+      SiteEnergy e = single_site_energy(A, H_, o, warm ? &accepted_.site : nullptr);
+      energy = e.energy;
+      p.state = e.state.detach();
+      p.site = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    }
+    p.energy = energy.item();
+    return energy;
+  }
+
+  // The same energy with the environment attached to the state by the fixed-point rule:
+  // the CTMRG runs unrecorded, the backward solves the adjoint system (info).
+  Tensor energy_fixed_point(const Tensor& A, const CtmrgOptions& o, bool warm, Point& p,
+                            const std::shared_ptr<FixedPointInfo>& info) const {
+    Tensor energy;
+    if (c4v_) {
+      C4vEnergy e = c4v_energy_fixed_point(A, H_, o, fp_, info, warm ? &accepted_.c4v : nullptr);
+      energy = e.energy;
+      p.state = e.state.detach();
+      p.c4v = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    } else {
+      SiteEnergy e = single_site_energy_fixed_point(A, H_, o, fp_, info, warm ? &accepted_.site : nullptr);
+      energy = e.energy;
+      p.state = e.state.detach();
+      p.site = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    }
+    p.energy = energy.item();
+    return energy;
+  }
 
   int64_t chi(int64_t D) const { return chi_ > 0 ? chi_ : auto_chi(D); }
 
@@ -391,6 +513,11 @@ class Ipeps final : public OptimizationJob {
     r.add("ctm_error", accepted_.info.error);
     r.add("truncation_error", accepted_.info.truncation_error);
     r.add("magnetization", std::sqrt(mx * mx + mz * mz));
+    if (gradient_ == "fixed_point") {
+      r.add("adjoint_iterations", double(accepted_.adjoint_iterations));
+      r.add("adjoint_residual", accepted_.adjoint_residual);
+      r.add("gradient_fallbacks", double(accepted_.fallbacks));
+    }
   }
 
   void write_stages(Group& g) const { write_stages(g, stages_); }
@@ -446,6 +573,9 @@ class Ipeps final : public OptimizationJob {
   std::vector<int64_t> dims_;
   int64_t chi_ = 0;
   CtmrgOptions ctm_;
+  std::string gradient_, fp_solver_;
+  FixedPointOptions fp_;
+  bool fallback_warned_ = false;  // one warning per process
   bool warm_start_ = false;
   bool c4v_ = true;
   std::string init_, init_file_, init_error_;
@@ -494,7 +624,27 @@ JobType ipeps_job_type() {
           .at_least(0.0)
           .at_most(kMaxMultipletTol),
       Param::boolean("warm_start", false, "start CTMRG from the accepted point's environment"),
-      Param::boolean("checkpoint", false, "per-iteration checkpointing of the CTMRG in the backward (memory vs time)"),
+      Param::string("gradient", "fixed_point",
+                    "how dE/dA is obtained: fixed_point (implicit gradient of the converged environment: memory of one "
+                    "CTMRG step; falls back to unrolled, with a warning, where the CTMRG or the adjoint solve does not "
+                    "converge), unrolled (AD through every CTMRG iteration), checkpointed (the same, per-iteration "
+                    "checkpoints: less memory, one more forward). Default from D = 3, chi = 30: fixed_point half the "
+                    "memory of unrolled, no slower (docs/files.md)")
+          .one_of({"unrolled", "checkpointed", "fixed_point"}),
+      Param::boolean("checkpoint", false, "older spelling: true means gradient = \"checkpointed\""),
+      Param::string("fixed_point_solver", "gmres",
+                    "gradient = fixed_point: the solver of the adjoint system (I - f_x^T) y = dE/dx*: gmres (restarted, "
+                    "the default: half neumann's J^T applications at D = 3), neumann (geometric series, needs a fast "
+                    "forward), arnoldi (eigenvector form)")
+          .one_of({"neumann", "gmres", "arnoldi"}),
+      Param::floating("fixed_point_tol", 1e-10,
+                      "gradient = fixed_point: relative residual of the adjoint solve (1e-10: well below the "
+                      "forward's ctm_tol effect on the gradient)")
+          .above(0.0)
+          .below(1.0),
+      Param::integer("fixed_point_max_iter", 200, "gradient = fixed_point: J^T applications of the adjoint solve at most")
+          .at_least(1)
+          .at_most(100000),
       Param::string("init", "random", "starting tensor: uniform random, Neel product + noise, or an earlier run")
           .one_of({"random", "neel", "file"}),
       Param::string("init_file", "", "init = \"file\": an ipeps run file (/results/A, else its checkpoint)"),

@@ -1,7 +1,8 @@
 // The C4v iPEPS energy (ipeps.hpp) against exact values: the Neel product state, the
 // transverse-field Ising product-state optimum in closed form, the Ising model's exact
 // correlation length; its gradient against central finite differences (plain and
-// checkpointed CTMRG); J1-J2 at J2 = 0 against Heisenberg; a short D = 2 optimization.
+// checkpointed CTMRG); J1-J2 at J2 = 0 against Heisenberg; a short D = 2 optimization; the
+// fixed-point gradient (both ansatzes) against the unrolled one at a converged environment.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "tnad/ad/gradcheck.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/linalg/eigh.hpp"
+#include "tnad/linalg/fixed_point_solvers.hpp"
 #include "tnad/tensornet/einsum.hpp"
 #include "tnad/tensornet/rdm.hpp"
 #include "tnad/solvers/ipeps.hpp"
@@ -324,6 +326,42 @@ TEST(IpepsEnergy, SingleSiteRotatingTheTensorSwapsTheBondEnergiesAndMirroringKee
       gradcheck([&](const std::vector<Tensor>& x) { return single_site_energy(x[0], H, fixed_steps(8, 10)).energy; },
                 {Tensor(NDArray::rand({2, 2, 2, 2, 2}, 9, -1.0, 1.0), true)}, g);
   EXPECT_TRUE(r.ok) << r.report;
+
+// At a converged environment the unrolled CTMRG's gradient is the implicit one (the
+// iterations' dependence on the start has died out): the two must agree to the forward's
+// convergence. Both ansatzes, each adjoint solver; the same energy value.
+TEST(IpepsEnergy, FixedPointGradientEqualsTheUnrolledOneAtAConvergedEnvironment) {
+  const LatticeHamiltonian H = heisenberg(1.0, true);
+  CtmrgOptions o;
+  o.chi = 8;
+  o.tol = 1e-13;
+  o.max_iter = 2000;
+  const Tensor A0 = random_peps_tensor(2, 2, 11);
+  for (bool c4v : {true, false}) {
+    SCOPED_TRACE(c4v ? "c4v" : "single-site");
+    Tensor xu(A0.value(), true);
+    const Tensor eu = c4v ? c4v_energy(xu, H, o).energy : single_site_energy(xu, H, o).energy;
+    const Tensor gu = grad(eu, xu);
+    const double scale = max(abs(gu)).item();
+    ASSERT_GT(scale, 1e-3);  // a generic point, not a stationary one
+    for (const char* method : {"neumann", "gmres", "arnoldi"}) {
+      SCOPED_TRACE(method);
+      FixedPointOptions fp;
+      fp.solver = adjoint_solver(method);
+      fp.solve.tol = 1e-12;
+      fp.solve.max_iter = 1000;
+      auto info = std::make_shared<FixedPointInfo>();
+      Tensor xf(A0.value(), true);
+      const Tensor ef = c4v ? c4v_energy_fixed_point(xf, H, o, fp, info).energy
+                            : single_site_energy_fixed_point(xf, H, o, fp, info).energy;
+      EXPECT_NEAR(ef.item(), eu.item(), 1e-12);
+      const Tensor gf = grad(ef, xf);
+      EXPECT_TRUE(info->converged);
+      EXPECT_GT(info->iterations, 0);
+      EXPECT_LT(info->residual, 1e-12);
+      EXPECT_LT(max(abs(gf - gu)).item(), 1e-6 * scale);
+    }
+  }
 }
 
 TEST(IpepsEnergy, BadInputsAreErrors) {

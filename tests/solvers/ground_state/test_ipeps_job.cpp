@@ -1,7 +1,8 @@
 // The ipeps job through the tnad command: stages of growing D in one file (history, results,
 // the embedding), resume after SIGKILL equal bit for bit to an uninterrupted run (with a warm-
 // started CTMRG, across the stage boundary), a start from an earlier run's file, config errors
-// that name the key, and scripts/plot_ipeps.py drawing a PNG headless.
+// that name the key, and scripts/plot_ipeps.py drawing a PNG headless; the gradient modes
+// (unrolled, checkpointed, fixed_point) reach the same optimum, and a fixed_point run resumes.
 #include <signal.h>
 
 #include <algorithm>
@@ -209,6 +210,104 @@ TEST(IpepsJob, AnEnergyBelowTheQmcFloorIsFlaggedLoudly) {
   EXPECT_EQ(rt.scalar("below_energy_floor"), 0.0);
 }
 
+// The gradient modes change how dE/dA is computed, not the optimum: a short D = 2, chi = 8
+// C4v optimization reaches the same energy unrolled, checkpointed (also by the older key
+// checkpoint = true) and fixed_point (each adjoint solver). The fixed_point rows report the
+// adjoint solve. At step 0 (the same point, a converged environment) the gradient norms agree.
+TEST(IpepsJob, GradientModesReachTheSameEnergy) {
+  TempDir tmp;
+  const std::string base = "D = 2\nchi = 8\nctm_tol = 1e-11\nctm_max_iter = 500\n";
+  struct Mode {
+    std::string name, keys;
+  };
+  const std::vector<Mode> modes = {{"unrolled", "gradient = \"unrolled\"\n"},
+                                   {"checkpointed", "checkpoint = true\n"},
+                                   {"neumann", "gradient = \"fixed_point\"\nfixed_point_solver = \"neumann\"\n"},
+                                   {"gmres", ""},  // the defaults
+                                   {"arnoldi", "gradient = \"fixed_point\"\nfixed_point_solver = \"arnoldi\"\n"}};
+  double e_ref = 0, g0_ref = 0;
+  for (const Mode& m : modes) {
+    SCOPED_TRACE(m.name);
+    write_file(tmp / (m.name + ".toml"), config(base + m.keys, "max_steps = 20\n"));
+    Result r = run_tnad({"run", tmp / (m.name + ".toml"), "-o", tmp / (m.name + ".h5"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    const Group f = read_h5(tmp / (m.name + ".h5"));
+    const Group& res = f.group("results");
+    const Group& h = f.group("history");
+    const double e = res.scalar("energy"), g0 = h.doubles("grad_norm").front();
+    if (m.name == "unrolled") {
+      e_ref = e;
+      g0_ref = g0;
+      EXPECT_LT(e, -0.655);  // an optimization happened (the D = 2 optimum is -0.6602)
+      EXPECT_EQ(res.attr_string("gradient"), "unrolled");
+      EXPECT_FALSE(h.has_dataset("adjoint_iterations"));
+      continue;
+    }
+    EXPECT_NEAR(e, e_ref, 1e-6);
+    EXPECT_NEAR(g0, g0_ref, 1e-6 * g0_ref);
+    if (m.name == "checkpointed") {
+      EXPECT_EQ(res.attr_string("gradient"), "checkpointed");
+      continue;
+    }
+    EXPECT_EQ(res.attr_string("gradient"), "fixed_point");
+    EXPECT_EQ(res.attr_string("fixed_point_solver"), m.name);
+    const auto it = h.doubles("adjoint_iterations"), resid = h.doubles("adjoint_residual");
+    ASSERT_EQ(it.size(), h.doubles("energy").size());
+    for (std::size_t i = 0; i < it.size(); ++i) {
+      EXPECT_GE(it[i], 1.0) << i;
+      EXPECT_LE(resid[i], 1e-10) << i;  // the default fixed_point_tol
+    }
+    EXPECT_EQ(h.doubles("gradient_fallbacks").back(), 0.0);
+    EXPECT_EQ(res.scalar("gradient_fallbacks"), 0.0);
+  }
+}
+
+// An adjoint solve that cannot converge (one J^T application, tol 1e-15) does not end the run:
+// each evaluation falls back to the unrolled gradient, warns once, counts it; the optimum is
+// the unrolled one's. The single-site ansatz in fixed_point mode, killed and resumed: the
+// same numbers as uninterrupted.
+TEST(IpepsJob, FixedPointFallsBackToUnrolledAndResumes) {
+  TempDir tmp;
+  const std::string base = "D = 2\nchi = 8\nctm_tol = 1e-11\nctm_max_iter = 500\n";
+  write_file(tmp / "u.toml", config(base + "gradient = \"unrolled\"\n", "max_steps = 10\n"));
+  write_file(tmp / "f.toml", config(base + "fixed_point_solver = \"neumann\"\nfixed_point_tol = 1e-15\n"
+                                           "fixed_point_max_iter = 1\n", "max_steps = 10\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "u.toml", "-o", tmp / "u.h5", "-q"}).exit_code, 0);
+  Result r = run_tnad({"run", tmp / "f.toml", "-o", tmp / "f.h5", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_HAS(r.err, "WARNING: ipeps: gradient = \"fixed_point\": the adjoint solve did not converge (fixed_point_solver \"neumann\"");
+  const Group u = read_h5(tmp / "u.h5"), f = read_h5(tmp / "f.h5");
+  EXPECT_EQ(f.group("history").doubles("energy"), u.group("history").doubles("energy"));
+  EXPECT_GE(f.group("results").scalar("gradient_fallbacks"), double(f.group("history").doubles("energy").size()));
+  // a CTMRG stopped by ctm_max_iter is no fixed point: the unrolled gradient of what was computed
+  write_file(tmp / "u2.toml", config("D = 2\nchi = 8\nctm_max_iter = 3\ngradient = \"unrolled\"\n", "max_steps = 5\n"));
+  write_file(tmp / "f2.toml", config("D = 2\nchi = 8\nctm_max_iter = 3\ngradient = \"fixed_point\"\n", "max_steps = 5\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "u2.toml", "-o", tmp / "u2.h5", "-q"}).exit_code, 0);
+  Result r2 = run_tnad({"run", tmp / "f2.toml", "-o", tmp / "f2.h5", "-q"});
+  ASSERT_EQ(r2.exit_code, 0) << describe(r2);
+  EXPECT_HAS(r2.err, "WARNING: ipeps: gradient = \"fixed_point\": the CTMRG did not converge (3 iterations");
+  EXPECT_EQ(read_h5(tmp / "f2.h5").group("history").doubles("energy"),
+            read_h5(tmp / "u2.h5").group("history").doubles("energy"));
+
+  write_file(tmp / "s.toml", config("ansatz = \"single-site\"\nD = 2\nchi = 8\ninit = \"neel\"\nnoise = 0.3\n"
+                                    "ctm_tol = 1e-10\nctm_max_iter = 500\nwarm_start = true\n"
+                                    "gradient = \"fixed_point\"\nfixed_point_solver = \"gmres\"\n",
+                                    "max_steps = 10\n", "checkpoint_every = 1\n"));
+  ASSERT_EQ(run_tnad({"run", tmp / "s.toml", "-o", tmp / "ref.h5", "-q"}).exit_code, 0);
+  const Group ref = read_h5(tmp / "ref.h5");
+  EXPECT_LT(ref.group("results").scalar("energy"), -0.64);
+  EXPECT_EQ(ref.group("results").scalar("gradient_fallbacks"), 0.0);
+  Child c({tnad_exe(), "run", tmp / "s.toml", "-o", tmp / "out.h5"});
+  ASSERT_TRUE(c.wait_line([](const std::string& l) { return step_of(l) >= 4; }).has_value()) << c.err();
+  c.kill(SIGKILL);
+  c.wait();
+  ASSERT_EQ(run_tnad({"run", tmp / "s.toml", "-o", tmp / "out.h5", "--resume", "-q"}).exit_code, 0);
+  const Group out = read_h5(tmp / "out.h5");
+  for (const char* k : {"energy", "adjoint_iterations", "adjoint_residual"})
+    EXPECT_EQ(out.group("history").doubles(k), ref.group("history").doubles(k)) << k;
+  EXPECT_EQ(out.group("results").doubles("env_T_l"), ref.group("results").doubles("env_T_l"));
+}
+
 TEST(IpepsJob, BadConfigsNameTheKeyAndLine) {
   TempDir tmp;
   struct Bad {
@@ -227,6 +326,12 @@ TEST(IpepsJob, BadConfigsNameTheKeyAndLine) {
       {"init = \"file\"\n", "[job] init_file = \"\": init = \"file\" needs"},
       {"init = \"file\"\ninit_file = \"/nonexistent.h5\"\n", "init_file = \"/nonexistent.h5\": no such file"},
       {"model = \"tfim\"\nsublattice_rotation = \"on\"\n", "[job] sublattice_rotation = \"on\": the transverse-field Ising"},
+      {"gradient = \"adjoint\"\n", "[job] gradient = \"adjoint\""},
+      {"gradient = \"fixed_point\"\nfixed_point_solver = \"bicg\"\n", "[job] fixed_point_solver = \"bicg\""},
+      {"gradient = \"fixed_point\"\nfixed_point_tol = 0\n", "[job] fixed_point_tol = 0: out of range"},
+      {"gradient = \"fixed_point\"\nfixed_point_max_iter = 0\n", "[job] fixed_point_max_iter = 0: out of range"},
+      {"gradient = \"unrolled\"\nfixed_point_solver = \"gmres\"\n", "[job] fixed_point_solver = \"gmres\": only applies to gradient = \"fixed_point\" (gradient = \"unrolled\")"},
+      {"gradient = \"fixed_point\"\ncheckpoint = true\n", "[job] checkpoint = true: contradicts gradient = \"fixed_point\""},
   };
   int n = 0;
   for (const Bad& b : bad) {

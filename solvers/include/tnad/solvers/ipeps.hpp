@@ -22,6 +22,7 @@
 // use a fixed-point gradient.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,20 @@ Tensor single_site_energy_of(const Tensor& state, const CtmEnv& env, const Latti
 // Energy, magnetizations, and (n_transfer > 0) the transfer spectra of both directions.
 GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H,
                                                int n_transfer = 4);
+
+// ---- the same energies with the fixed-point gradient (tnad/tensornet/ctmrg.hpp,
+// "Fixed-point gradient"): the CTMRG runs unrecorded (fix_gauge on), its converged environment
+// is attached to the state by the implicit rule, dE/dA = f_A^T y with (I - f_x^T) y = dE/dx*.
+// Values equal c4v_energy / single_site_energy; the gradient agrees with the unrolled one up
+// to the forward's convergence (ctm tol ~1e-12 for 1e-6). Memory: one CTMRG step's tape.
+// info: the adjoint solve's report, filled by the backward, which throws tnad::Error if the
+// solve does not converge (trap of tnad/ad/fixed_point.hpp).
+C4vEnergy c4v_energy_fixed_point(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                                 const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info = nullptr,
+                                 const C4vEnv* init = nullptr);
+SiteEnergy single_site_energy_fixed_point(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
+                                          const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info = nullptr,
+                                          const CtmEnv* init = nullptr);
 
 // ---- starting tensors (d, D, D, D, D)
 // Uniform entries in [0, 1) from the seed (a symmetrized normal tensor has exactly degenerate
