@@ -326,6 +326,7 @@ TEST(IpepsEnergy, SingleSiteRotatingTheTensorSwapsTheBondEnergiesAndMirroringKee
       gradcheck([&](const std::vector<Tensor>& x) { return single_site_energy(x[0], H, fixed_steps(8, 10)).energy; },
                 {Tensor(NDArray::rand({2, 2, 2, 2, 2}, 9, -1.0, 1.0), true)}, g);
   EXPECT_TRUE(r.ok) << r.report;
+}
 
 // At a converged environment the unrolled CTMRG's gradient is the implicit one (the
 // iterations' dependence on the start has died out): the two must agree to the forward's
