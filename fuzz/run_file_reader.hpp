@@ -39,7 +39,7 @@ inline void resume_read(const std::string& path) {
   check_run_file(file, path);
   const Group& fm = file.group("meta");
   if (!file.has_group("state")) return;
-  Config cfg = parse_config(fm.dataset("config").strings("/meta/config").at(0), path + ":/meta/config");
+  Config cfg = parse_config(fm.dataset("config").string("/meta/config"), path + ":/meta/config");
   if (std::string why = run_file_mismatch(fm, path, cfg, -1, Trust::same_computation); !why.empty()) throw_error(why);
   if (std::string why = run_file_mismatch(fm, path, cfg, -1, Trust::same_config); !why.empty()) throw_error(why);
   const Group& state = file.group("state");

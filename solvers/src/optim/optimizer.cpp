@@ -153,7 +153,7 @@ void Optimizer::load(const runs::Group& g) {
   Vector x = g.doubles("x"), gr = g.doubles("grad");
   if (x.size() != gr.size()) throw_error("checkpoint ", g.path(), ": x and grad differ in size");
   std::mt19937_64 rng;
-  std::istringstream is(g.dataset("rng").strings(g.path() + "/rng").at(0));
+  std::istringstream is(g.dataset("rng").string(g.path() + "/rng"));
   is >> rng;
   if (!is) throw_error("checkpoint ", g.path(), "/rng: not a valid random-generator state");
   x_ = std::move(x);

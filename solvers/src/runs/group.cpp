@@ -56,6 +56,11 @@ const std::vector<std::string>& Dataset::strings(const std::string& what) const 
   if (!is_string()) throw_error(what, ": expected string data, found ", kind_of(*this));
   return std::get<std::vector<std::string>>(data);
 }
+const std::string& Dataset::string(const std::string& what) const {
+  const auto& v = strings(what);
+  if (v.size() != 1) throw_error(what, ": expected one string, found ", v.size());
+  return v.front();
+}
 std::vector<double> Dataset::as_doubles(const std::string& what) const {
   if (is_double()) return doubles(what);
   if (is_int()) {

@@ -109,8 +109,8 @@ std::string describe_run(const Group& root, const std::string& path) {
   } else {
     os << "  results    none yet\n";
   }
-  if (m.has_dataset("config") && m.dataset("config").is_string() && m.dataset("config").numel() >= 1) {
-    os << "  config (effective):\n" << indent(m.dataset("config").strings().at(0), "    ");
+  if (m.has_dataset("config") && m.dataset("config").is_string() && m.dataset("config").strings().size() == 1) {
+    os << "  config (effective):\n" << indent(m.dataset("config").string("/meta/config"), "    ");
   }
   return os.str();
 }

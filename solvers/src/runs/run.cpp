@@ -159,7 +159,7 @@ std::string run_file_mismatch(const Group& meta, const std::string& path, const 
     std::string found = meta.attr_string_or("config_digest", "");
     if (found.empty() && meta.has_dataset("config")) {  // a file from before config_digest: recompute it
       try {
-        found = parse_config(meta.dataset("config").strings().at(0), file + ":/meta/config").digest();
+        found = parse_config(meta.dataset("config").string("/meta/config"), file + ":/meta/config").digest();
       } catch (const std::exception&) {
       }
     }
@@ -173,7 +173,7 @@ std::string run_file_mismatch(const Group& meta, const std::string& path, const 
   if (!meta.has_dataset("config")) return file + ": records no config (/meta/config); cannot check what it computed";
   Config old;
   try {
-    old = parse_config(meta.dataset("config").strings("/meta/config").at(0), file + ":/meta/config");
+    old = parse_config(meta.dataset("config").string("/meta/config"), file + ":/meta/config");
   } catch (const std::exception& e) {
     return file + ": its /meta/config is not a valid config: " + e.what();
   }

@@ -39,6 +39,8 @@ struct Dataset {
   const std::vector<double>& doubles(const std::string& what = "dataset") const;
   const std::vector<int64_t>& ints(const std::string& what = "dataset") const;
   const std::vector<std::string>& strings(const std::string& what = "dataset") const;
+  // The one string of a one-element string dataset (a config text); raises otherwise.
+  const std::string& string(const std::string& what = "dataset") const;
   // Numeric data as doubles (ints converted); strings raise.
   std::vector<double> as_doubles(const std::string& what = "dataset") const;
 };
