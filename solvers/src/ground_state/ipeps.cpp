@@ -283,9 +283,10 @@ SiteEnergy single_site_energy_fixed_point(const Tensor& A, const LatticeHamilton
 
 // ---------------------------------------------------------------- starting tensors
 
-Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed) {
+Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed, double low) {
   if (d < 1 || D < 1) throw_error("random_peps_tensor: d and D must be >= 1, got ", d, ", ", D);
-  return Tensor(NDArray::rand({d, D, D, D, D}, seed, 0.0, 1.0));
+  if (!(low < 1.0) || !std::isfinite(low)) throw_error("random_peps_tensor: low must be finite and < 1, got ", low);
+  return Tensor(NDArray::rand({d, D, D, D, D}, seed, low, 1.0));
 }
 
 Tensor product_peps_tensor(const std::vector<double>& phi, int64_t D, double noise, uint64_t seed) {

@@ -197,7 +197,7 @@ class Ipeps final : public OptimizationJob {
       up[0] = 1.0;
       A = product_peps_tensor(up, D, noise_, seed_);
     } else {
-      A = random_peps_tensor(H_.d, D, seed_);
+      A = random_peps_tensor(H_.d, D, seed_, init_ == "random_signed" ? -1.0 : 0.0);
     }
     return A.value().to_vector();
   }
@@ -645,8 +645,10 @@ JobType ipeps_job_type() {
       Param::integer("fixed_point_max_iter", 200, "gradient = fixed_point: J^T applications of the adjoint solve at most")
           .at_least(1)
           .at_most(100000),
-      Param::string("init", "random", "starting tensor: uniform random, Neel product + noise, or an earlier run")
-          .one_of({"random", "neel", "file"}),
+      Param::string("init", "random",
+                    "starting tensor: uniform random in [0, 1) (random) or in [-1, 1) (random_signed: can leave the "
+                    "basin of the C4v-symmetric state, single-site ansatz), Neel product + noise, or an earlier run")
+          .one_of({"random", "random_signed", "neel", "file"}),
       Param::string("init_file", "", "init = \"file\": an ipeps run file (/results/A, else its checkpoint)"),
       Param::integer("seed", 0, "seed of the random start and of the noise").at_least(0),
       Param::floating("noise", 1e-2, "uniform noise (relative) of a Neel or embedded start").at_least(0.0).at_most(1.0),

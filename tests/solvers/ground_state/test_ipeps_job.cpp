@@ -128,6 +128,24 @@ TEST(IpepsJob, ResumeAfterSigkillIsBitIdenticalAcrossStages) {
             reference.group("results").group("stages").doubles("energy"));
 }
 
+// init = "random" starts from entries in [0, 1), "random_signed" from entries in [-1, 1).
+TEST(IpepsJob, SignedRandomStartHasEntriesOfBothSigns) {
+  TempDir tmp;
+  for (const char* init : {"random", "random_signed"}) {
+    const std::string name = std::string(init) + ".h5";
+    write_file(tmp / "r.toml", config("ansatz = \"single-site\"\nD = 2\nchi = 8\ninit = \"" + std::string(init) + "\"\n",
+                                      "max_steps = 0\n"));
+    Result r = run_tnad({"run", tmp / "r.toml", "-o", tmp / name, "-q"});
+    ASSERT_EQ(r.exit_code, 0) << describe(r);
+    const auto A = read_h5(tmp / name).group("results").doubles("A");
+    ASSERT_EQ(A.size(), 32u);  // d D^4
+    const auto [lo, hi] = std::minmax_element(A.begin(), A.end());
+    EXPECT_GT(*hi, 0.0) << init;
+    if (std::string(init) == "random") EXPECT_GE(*lo, 0.0);
+    else EXPECT_LT(*lo, 0.0);
+  }
+}
+
 TEST(IpepsJob, StartsFromAnEarlierRunEnlargedToALargerD) {
   TempDir tmp;
   write_file(tmp / "d2.toml", config("D = 2\nchi = 8\n", "max_steps = 20\n"));

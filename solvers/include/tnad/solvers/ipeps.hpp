@@ -127,9 +127,10 @@ SiteEnergy single_site_energy_fixed_point(const Tensor& A, const LatticeHamilton
                                           const CtmEnv* init = nullptr);
 
 // ---- starting tensors (d, D, D, D, D)
-// Uniform entries in [0, 1) from the seed (a symmetrized normal tensor has exactly degenerate
-// CTMRG spectra, peps.hpp).
-Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed);
+// Uniform entries in [low, 1) from the seed (a symmetrized normal tensor has exactly
+// degenerate CTMRG spectra, peps.hpp). low = 0: all positive, which starts a single-site
+// optimization in the basin of the C4v-symmetric state; low = -1: both signs, which can leave it.
+Tensor random_peps_tensor(int64_t d, int64_t D, uint64_t seed, double low = 0.0);
 // The product state |phi> on every site (phi: d amplitudes) in the D = 1 corner, plus noise:
 // uniform entries in [-noise, noise) everywhere. With the sublattice rotation, phi = |m = S> is
 // the Neel state.
