@@ -46,18 +46,21 @@ Tensor c4v_energy_of(const Tensor& state, const C4vEnv& env, const LatticeHamilt
   return e;
 }
 
+namespace {
+// A warm-start environment must belong to a double layer of A: its edge's middle leg is D^2.
+void check_warm_start(const char* who, const char* edge_name, const Tensor& edge, const Tensor& A) {
+  const int64_t D2 = A.size(1) * A.size(1);
+  if (!edge.defined() || edge.ndim() != 3 || edge.size(1) != D2)
+    throw_error(who, ": the warm-start environment's ", edge_name, " has shape ", edge.defined() ? edge.shape() : Shape{},
+                ", its in-leg must be D^2 = ", D2);
+}
+}  // namespace
+
 C4vEnergy c4v_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options, const C4vEnv* init) {
   C4vEnergy out;
   out.state = c4v_peps_state(A);
-  if (init) {
-    const int64_t D2 = A.size(1) * A.size(1);
-    if (!init->T.defined() || init->T.ndim() != 3 || init->T.size(1) != D2)
-      throw_error("c4v_energy: the warm-start environment's T has shape ",
-                  init->T.defined() ? init->T.shape() : Shape{}, ", its in-leg must be D^2 = ", D2);
-    out.ctm = ctmrg_c4v(out.state, *init, options);
-  } else {
-    out.ctm = ctmrg_c4v(out.state, options);
-  }
+  if (init) check_warm_start("c4v_energy", "T", init->T, A);
+  out.ctm = init ? ctmrg_c4v(out.state, *init, options) : ctmrg_c4v(out.state, options);
   out.energy = c4v_energy_of(out.state, out.ctm.env, H);
   return out;
 }
@@ -208,15 +211,8 @@ SiteEnergy single_site_energy(const Tensor& A, const LatticeHamiltonian& H, cons
                               const CtmEnv* init) {
   SiteEnergy out;
   out.state = single_site_peps_state(A);
-  if (init) {
-    const int64_t D2 = A.size(1) * A.size(1);
-    if (!init->T_t.defined() || init->T_t.ndim() != 3 || init->T_t.size(1) != D2)
-      throw_error("single_site_energy: the warm-start environment's T_t has shape ",
-                  init->T_t.defined() ? init->T_t.shape() : Shape{}, ", its in-leg must be D^2 = ", D2);
-    out.ctm = ctmrg(out.state, *init, options);
-  } else {
-    out.ctm = ctmrg(out.state, options);
-  }
+  if (init) check_warm_start("single_site_energy", "T_t", init->T_t, A);
+  out.ctm = init ? ctmrg(out.state, *init, options) : ctmrg(out.state, options);
   out.energy = single_site_energy_of(out.state, out.ctm.env, H);
   return out;
 }
@@ -250,15 +246,8 @@ C4vEnergy c4v_energy_fixed_point(const Tensor& A, const LatticeHamiltonian& H, c
                                  const C4vEnv* init) {
   C4vEnergy out;
   out.state = c4v_peps_state(A);
-  if (init) {
-    const int64_t D2 = A.size(1) * A.size(1);
-    if (!init->T.defined() || init->T.ndim() != 3 || init->T.size(1) != D2)
-      throw_error("c4v_energy_fixed_point: the warm-start environment's T has shape ",
-                  init->T.defined() ? init->T.shape() : Shape{}, ", its in-leg must be D^2 = ", D2);
-    out.ctm = ctmrg_c4v_fixed_point(out.state, *init, options, fp, std::move(info));
-  } else {
-    out.ctm = ctmrg_c4v_fixed_point(out.state, options, fp, std::move(info));
-  }
+  if (init) check_warm_start("c4v_energy_fixed_point", "T", init->T, A);
+  out.ctm = init ? ctmrg_c4v_fixed_point(out.state, *init, options, fp, std::move(info)) : ctmrg_c4v_fixed_point(out.state, options, fp, std::move(info));
   out.energy = c4v_energy_of(out.state, out.ctm.env, H);
   return out;
 }
@@ -268,15 +257,8 @@ SiteEnergy single_site_energy_fixed_point(const Tensor& A, const LatticeHamilton
                                           const CtmEnv* init) {
   SiteEnergy out;
   out.state = single_site_peps_state(A);
-  if (init) {
-    const int64_t D2 = A.size(1) * A.size(1);
-    if (!init->T_t.defined() || init->T_t.ndim() != 3 || init->T_t.size(1) != D2)
-      throw_error("single_site_energy_fixed_point: the warm-start environment's T_t has shape ",
-                  init->T_t.defined() ? init->T_t.shape() : Shape{}, ", its in-leg must be D^2 = ", D2);
-    out.ctm = ctmrg_fixed_point(out.state, *init, options, fp, std::move(info));
-  } else {
-    out.ctm = ctmrg_fixed_point(out.state, options, fp, std::move(info));
-  }
+  if (init) check_warm_start("single_site_energy_fixed_point", "T_t", init->T_t, A);
+  out.ctm = init ? ctmrg_fixed_point(out.state, *init, options, fp, std::move(info)) : ctmrg_fixed_point(out.state, options, fp, std::move(info));
   out.energy = single_site_energy_of(out.state, out.ctm.env, H);
   return out;
 }
