@@ -250,6 +250,15 @@ Tensor rotate_ccw_site(const Tensor& a);
 // The directional moves sweep the columns in order (Corboz et al. 2014): for column x the
 // projectors of every cut (x, y | x, y+1) come from the 2x2 block with top-left site (x, y),
 // then column x is absorbed into the left boundary of column x + 1.
+// Site (x, y)'s environment: T_t(x, y) the top edge of column x above row y, C_tl(x, y) the
+// corner above-left of it, etc.; neighbours share bonds: T_t(x, y) right = T_t(x+1, y) left,
+// T_l(x, y) down = T_l(x, y+1) up (the RDMs of a cell, rdm.hpp, contract them so).
+// Gauge fixing and the fixed-point gradient work as for one site ("Gauge", "Fixed-point
+// gradient"). Trap: the sweep grows the boundaries in another order than the one-site
+// iteration, so a cell of copies of one tensor converges to a fixed point that differs from
+// the one-site one by about the truncation error (not by rounding), and the half-system
+// projectors contract bonds of two different sites (their product depends on both gauges).
+// Cost per iteration: 4 Lx Ly moves of one site's cost.
 struct CtmCellEnv {
   int64_t Lx = 1, Ly = 1;
   std::vector<CtmEnv> site;  // Lx * Ly
