@@ -196,15 +196,7 @@ Tensor single_site_peps_state(const Tensor& A) {
 }
 
 Tensor single_site_energy_of(const Tensor& state, const CtmEnv& env, const LatticeHamiltonian& H) {
-  if (state.size(0) != H.d)
-    throw_error("single_site_energy: the tensor's physical dimension is ", state.size(0), ", the model's ", H.d);
-  Tensor e = bond_expectation(rdm2x1(env, state), H.nn) + bond_expectation(rdm1x2(env, state), H.nn);
-  if (H.nnn.defined()) {
-    const Tensor rho = rdm2x2(env, state);  // (s1 s2 s3 s4, s1' s2' s3' s4'): tl, tr, bl, br
-    e = e + bond_expectation(einsum("abcdebch->adeh", rho), H.nnn)   // tl - br
-          + bond_expectation(einsum("abcdafgd->bcfg", rho), H.nnn);  // tr - bl
-  }
-  return e;
+  return cell_energy_of({state}, CtmCellEnv{1, 1, {env}}, H);
 }
 
 SiteEnergy single_site_energy(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
@@ -236,6 +228,110 @@ GroundStateObservables single_site_observables(const Tensor& state, const CtmEnv
     if (std::isnan(o.correlation_length_vertical) || std::isnan(correlation_length(o.transfer_spectrum)))
       o.correlation_length = std::numeric_limits<double>::quiet_NaN();
   }
+  return o;
+}
+
+// ---------------------------------------------------------------- unit cell
+
+std::vector<Tensor> cell_peps_states(const std::vector<Tensor>& A) {
+  std::vector<Tensor> out;
+  for (const Tensor& a : A) {
+    check_site_tensor(a, "cell_peps_states");
+    const double n = norm(a).item();
+    if (!(n > 0.0) || !std::isfinite(n))
+      throw_error("cell_peps_states: the tensor of site ", out.size(), " has norm ", n);
+    out.push_back(a / norm(a));
+  }
+  return out;
+}
+
+Tensor cell_energy_of(const std::vector<Tensor>& states, const CtmCellEnv& env, const LatticeHamiltonian& H) {
+  if (int64_t(states.size()) != env.Lx * env.Ly || env.site.size() != states.size())
+    throw_error("cell_energy: ", states.size(), " site tensors for an environment of ", env.site.size(), " sites (Lx = ",
+                env.Lx, ", Ly = ", env.Ly, ")");
+  for (const Tensor& s : states)
+    if (s.size(0) != H.d)
+      throw_error("cell_energy: a tensor's physical dimension is ", s.size(0), ", the model's ", H.d);
+  Tensor e;
+  for (int64_t y = 0; y < env.Ly; ++y)
+    for (int64_t x = 0; x < env.Lx; ++x) {
+      Tensor t = bond_expectation(rdm2x1(env, states, x, y), H.nn) + bond_expectation(rdm1x2(env, states, x, y), H.nn);
+      if (H.nnn.defined()) {
+        const Tensor rho = rdm2x2(env, states, x, y);  // (s1 s2 s3 s4, s1' s2' s3' s4'): tl, tr, bl, br
+        t = t + bond_expectation(einsum("abcdebch->adeh", rho), H.nnn)   // tl - br
+              + bond_expectation(einsum("abcdafgd->bcfg", rho), H.nnn);  // tr - bl
+      }
+      e = e.defined() ? e + t : t;
+    }
+  const double n = double(states.size());
+  return n == 1.0 ? e : e / n;
+}
+
+namespace {
+void check_cell_warm_start(const char* who, const CtmCellEnv& init, const std::vector<Tensor>& A, int64_t Lx,
+                           int64_t Ly) {
+  if (init.Lx != Lx || init.Ly != Ly || init.site.size() != A.size())
+    throw_error(who, ": the warm-start environment is for a ", init.Lx, " x ", init.Ly, " cell, the state ", Lx, " x ", Ly);
+  for (std::size_t i = 0; i < A.size(); ++i) check_warm_start(who, "T_t", init.site[i].T_t, A[i]);
+}
+void check_cell_size(const char* who, const std::vector<Tensor>& A, int64_t Lx, int64_t Ly) {
+  if (Lx < 1 || Ly < 1 || int64_t(A.size()) != Lx * Ly)
+    throw_error(who, ": need Lx * Ly site tensors (Lx, Ly >= 1), got ", A.size(), " for Lx = ", Lx, ", Ly = ", Ly);
+}
+}  // namespace
+
+CellEnergy cell_energy(const std::vector<Tensor>& A, int64_t Lx, int64_t Ly, const LatticeHamiltonian& H,
+                       const CtmrgOptions& options, const CtmCellEnv* init) {
+  check_cell_size("cell_energy", A, Lx, Ly);
+  CellEnergy out;
+  out.states = cell_peps_states(A);
+  if (init) check_cell_warm_start("cell_energy", *init, A, Lx, Ly);
+  out.ctm = ctmrg(out.states, init ? *init : initial_env(out.states, Lx, Ly), options);
+  out.energy = cell_energy_of(out.states, out.ctm.env, H);
+  return out;
+}
+
+CellEnergy cell_energy_fixed_point(const std::vector<Tensor>& A, int64_t Lx, int64_t Ly, const LatticeHamiltonian& H,
+                                   const CtmrgOptions& options, const FixedPointOptions& fp,
+                                   std::shared_ptr<FixedPointInfo> info, const CtmCellEnv* init) {
+  check_cell_size("cell_energy_fixed_point", A, Lx, Ly);
+  CellEnergy out;
+  out.states = cell_peps_states(A);
+  if (init) check_cell_warm_start("cell_energy_fixed_point", *init, A, Lx, Ly);
+  CtmCellEnv start;
+  if (init) {
+    start = *init;
+  } else {
+    NoGradGuard ng;
+    std::vector<Tensor> detached;
+    for (const Tensor& s : out.states) detached.push_back(s.detach());
+    start = initial_env(detached, Lx, Ly);
+  }
+  out.ctm = ctmrg_fixed_point(out.states, start, options, fp, std::move(info));
+  out.energy = cell_energy_of(out.states, out.ctm.env, H);
+  return out;
+}
+
+GroundStateObservables cell_observables(const std::vector<Tensor>& states, const CtmCellEnv& env,
+                                        const LatticeHamiltonian& H) {
+  NoGradGuard no_grad;
+  GroundStateObservables o;
+  o.energy = cell_energy_of(states, env, H).item();
+  const SpinOperators s = spin_operators(H.d);
+  const double unit = H.pauli ? 2.0 : 1.0;
+  double m = 0;
+  for (int64_t y = 0; y < env.Ly; ++y)
+    for (int64_t x = 0; x < env.Lx; ++x) {
+      const Tensor rho = rdm1x1(env, states, x, y);
+      const double mx = unit * vdot(rho, transpose(s.sx)).item(), mz = unit * vdot(rho, transpose(s.sz)).item();
+      o.site_mx.push_back(mx);
+      o.site_mz.push_back(mz);
+      m += std::sqrt(mx * mx + mz * mz);
+    }
+  o.mx = o.site_mx[0];
+  o.mz = o.site_mz[0];
+  o.magnetization = m / double(states.size());
+  o.correlation_length = o.correlation_length_vertical = std::numeric_limits<double>::quiet_NaN();
   return o;
 }
 

@@ -2,7 +2,9 @@
 // one-site iPEPS, by L-BFGS (or any [optimizer]) on the energy per site with the gradient by
 // AD through CTMRG (ipeps.hpp) — the second headline result of Liao, Liu, Wang, Xiang, PRX 9,
 // 031041 (2019), Sec. V. ansatz = "c4v": one C4v-symmetric tensor and the C4v CTMRG (their
-// setting); "single-site": one tensor without point-group symmetry, directional CTMRG.
+// setting); "single-site": one tensor without point-group symmetry, directional CTMRG;
+// "unit-cell": an Lx x Ly cell of independent tensors (key unit_cell = [Lx, Ly]), directional
+// CTMRG on the cell, the energy averaged over every bond of the cell (ipeps.hpp).
 //
 // Stages: bond dimensions D_start, D_start + 1, ..., D, each started from the previous
 // stage's optimum embedded in the larger D with small noise; the [optimizer] stopping
@@ -52,7 +54,9 @@ std::string fmt_g(double v) {
 }
 
 // The model of [job] and the keys it reads (any other model key given is an error).
-LatticeHamiltonian build_model(const Params& p) {
+// bipartite_cell: the ansatz is a unit cell with even Lx and Ly, which holds a Neel pattern
+// without the rotation (sublattice_rotation = "auto" is then off).
+LatticeHamiltonian build_model(const Params& p, bool bipartite_cell) {
   const std::string& m = p.string("model");
   const std::vector<std::string> all = {"J", "Jz", "Jxy", "J2", "h", "bond_matrix"};
   std::vector<std::string> uses;
@@ -67,7 +71,7 @@ LatticeHamiltonian build_model(const Params& p) {
   // auto: antiferromagnetic (in-plane) couplings get the rotation
   const std::string& rot = p.string("sublattice_rotation");
   bool rotate = rot == "on";
-  if (rot == "auto") {
+  if (rot == "auto" && !bipartite_cell) {
     if (m == "heisenberg" || m == "j1j2") rotate = p.number("J") > 0;
     if (m == "xxz") rotate = p.number("Jxy") > 0 || (p.number("Jxy") == 0 && p.number("Jz") > 0);
   }
@@ -84,7 +88,16 @@ LatticeHamiltonian build_model(const Params& p) {
   }
 }
 
-Tensor site_tensor(const optim::Vector& x, int64_t d, int64_t D) { return from({d, D, D, D, D}, x); }
+// The optimizer's x: the n site tensors (d, D, D, D, D) one after the other (row-major cell),
+// each a fresh leaf.
+std::vector<Tensor> site_tensors(const optim::Vector& x, int64_t n, int64_t d, int64_t D) {
+  const std::size_t m = std::size_t(d * D * D * D * D);
+  std::vector<Tensor> out;
+  for (int64_t i = 0; i < n; ++i)
+    out.push_back(from({d, D, D, D, D}, optim::Vector(x.begin() + std::ptrdiff_t(std::size_t(i) * m),
+                                                      x.begin() + std::ptrdiff_t(std::size_t(i + 1) * m))));
+  return out;
+}
 
 Dataset tensor_dataset(const Tensor& t) {
   std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
@@ -102,7 +115,20 @@ class Ipeps final : public OptimizationJob {
  public:
   explicit Ipeps(const Config& c) : OptimizationJob(c) {
     const Params& p = c.job;
-    H_ = build_model(p);
+    const std::string& ansatz = p.string("ansatz");
+    c4v_ = ansatz == "c4v";
+    cell_ = ansatz == "unit-cell";
+    if (p.given("unit_cell") && !cell_)
+      p.fail("unit_cell", "only applies to ansatz = \"unit-cell\" (ansatz = \"" + ansatz + "\")");
+    if (cell_) {
+      const std::vector<double> L = p.floats("unit_cell");
+      if (L.size() != 2 || L[0] != std::floor(L[0]) || L[1] != std::floor(L[1]) || L[0] < 1 || L[1] < 1 ||
+          L[0] > 8 || L[1] > 8)
+        p.fail("unit_cell", "must be [Lx, Ly], two integers from 1 to 8 (columns, rows of the cell)");
+      Lx_ = int64_t(L[0]);
+      Ly_ = int64_t(L[1]);
+    }
+    H_ = build_model(p, cell_ && Lx_ % 2 == 0 && Ly_ % 2 == 0);
     const int64_t D = p.integer("D");
     const int64_t D0 = p.integer("D_start") == 0 ? D : p.integer("D_start");
     if (D0 > D) p.fail("D_start", "is larger than D = " + std::to_string(D) + " (stages run D_start, ..., D)");
@@ -134,7 +160,6 @@ class Ipeps final : public OptimizationJob {
     ctm_.truncation.keep_multiplets = p.boolean("keep_multiplets");
     ctm_.truncation.multiplet_tol = p.number("multiplet_tol");
     warm_start_ = p.boolean("warm_start");
-    c4v_ = p.string("ansatz") == "c4v";
     init_ = p.string("init");
     init_file_ = p.string("init_file");
     if (init_ == "file" && init_file_.empty()) p.fail("init_file", "init = \"file\" needs the HDF5 file of an earlier run");
@@ -153,11 +178,21 @@ class Ipeps final : public OptimizationJob {
       } catch (const Error& e) {
         p.fail("init_file", e.what());
       }
-      if (start_tensor_.size(0) != H_.d)
-        p.fail("init_file", "holds a tensor of physical dimension " + std::to_string(start_tensor_.size(0)) +
+      // a cell run's tensors (Ly, Lx, d, D, D, D, D): only into a cell of the same shape
+      if (start_tensor_.ndim() == 7) {
+        if (!cell_ || start_tensor_.size(0) != Ly_ || start_tensor_.size(1) != Lx_)
+          p.fail("init_file", "holds a unit cell of shape " + std::to_string(start_tensor_.size(1)) + " x " +
+                                  std::to_string(start_tensor_.size(0)) + " (Lx x Ly); this run needs " +
+                                  (cell_ ? std::to_string(Lx_) + " x " + std::to_string(Ly_) : std::string("one site")));
+        start_cell_ = sites_of(start_tensor_);
+      } else {
+        start_cell_.assign(std::size_t(n_sites()), start_tensor_);  // one site's tensor on every site
+      }
+      if (start_cell_[0].size(0) != H_.d)
+        p.fail("init_file", "holds a tensor of physical dimension " + std::to_string(start_cell_[0].size(0)) +
                                 ", the model has d = " + std::to_string(H_.d));
-      if (start_tensor_.size(1) > dims_[0])
-        p.fail("init_file", "holds bond dimension " + std::to_string(start_tensor_.size(1)) +
+      if (start_cell_[0].size(1) > dims_[0])
+        p.fail("init_file", "holds bond dimension " + std::to_string(start_cell_[0].size(1)) +
                                 ", larger than the first stage's D = " + std::to_string(dims_[0]));
     }
     seed_ = uint64_t(p.integer("seed"));
@@ -186,27 +221,37 @@ class Ipeps final : public OptimizationJob {
 
   optim::Vector initial_point() override {
     const int64_t D = dims_[std::size_t(stage())];
-    Tensor A;
-    if (stage() > 0) {
-      A = embed_peps_tensor(accepted_.state, D, noise_, seed_ + uint64_t(stage()));
-    } else if (init_ == "file") {
-      if (!init_error_.empty()) throw_error(init_error_);
-      A = embed_peps_tensor(start_tensor_, D, start_tensor_.size(1) < D ? noise_ : 0.0, seed_);
-    } else if (init_ == "neel") {
-      std::vector<double> up(std::size_t(H_.d), 0.0);
-      up[0] = 1.0;
-      A = product_peps_tensor(up, D, noise_, seed_);
-    } else {
-      A = random_peps_tensor(H_.d, D, seed_, init_ == "random_signed" ? -1.0 : 0.0);
+    optim::Vector x;
+    // site i of the cell (0 for one site) gets seed_ + i: a one-site run is unchanged
+    for (int64_t i = 0; i < n_sites(); ++i) {
+      const uint64_t seed = seed_ + uint64_t(i);
+      Tensor A;
+      if (stage() > 0) {
+        A = embed_peps_tensor(sites_of(accepted_.state)[std::size_t(i)], D, noise_, seed + uint64_t(stage()));
+      } else if (init_ == "file") {
+        if (!init_error_.empty()) throw_error(init_error_);
+        const Tensor& t = start_cell_[std::size_t(i)];
+        A = embed_peps_tensor(t, D, t.size(1) < D ? noise_ : 0.0, seed);
+      } else if (init_ == "neel") {
+        // without the rotation, a cell holds the Neel pattern: down on (x + y) odd
+        const bool down = cell_ && !H_.sublattice_rotation && (i % Lx_ + i / Lx_) % 2 == 1;
+        std::vector<double> phi(std::size_t(H_.d), 0.0);
+        phi[down ? std::size_t(H_.d - 1) : 0] = 1.0;
+        A = product_peps_tensor(phi, D, noise_, seed);
+      } else {
+        A = random_peps_tensor(H_.d, D, seed, init_ == "random_signed" ? -1.0 : 0.0);
+      }
+      const std::vector<double> v = A.value().to_vector();
+      x.insert(x.end(), v.begin(), v.end());
     }
-    return A.value().to_vector();
+    return x;
   }
 
   double evaluate(const optim::Vector& x, optim::Vector& g) override {
     const int64_t D = dims_[std::size_t(stage())];
-    Tensor A = site_tensor(x, H_.d, D);
-    A.requires_grad_(true);
-    const bool warm = warm_start_ && accepted_.state.defined() && accepted_.state.size(1) == D;
+    std::vector<Tensor> A = site_tensors(x, n_sites(), H_.d, D);
+    for (Tensor& a : A) a.requires_grad_(true);
+    const bool warm = warm_start_ && accepted_.state.defined() && bond_dim(accepted_.state) == D;
     CtmrgOptions o = ctm_;
     o.chi = chi(D);
     Point p;
@@ -219,8 +264,7 @@ class Ipeps final : public OptimizationJob {
       try {
         energy = energy_fixed_point(A, o, warm, p, info);
         if (p.info.converged) {
-          const std::vector<double> gv = grad(energy, A).value().to_vector();
-          std::copy(gv.begin(), gv.end(), g.begin());
+          gradient_into(energy, A, g);
           p.adjoint_iterations = info->iterations;
           p.adjoint_residual = info->residual;
           const double value = p.energy;
@@ -246,13 +290,12 @@ class Ipeps final : public OptimizationJob {
                      "instead (counted in /history/gradient_fallbacks; further fallbacks are not printed).\n",
                      why.c_str());
       fallback_warned_ = true;
-      A = site_tensor(x, H_.d, D);
-      A.requires_grad_(true);
+      A = site_tensors(x, n_sites(), H_.d, D);
+      for (Tensor& a : A) a.requires_grad_(true);
     }
     energy = energy_unrolled(A, o, warm, p);
     const double value = p.energy;
-    const std::vector<double> gv = grad(energy, A).value().to_vector();
-    std::copy(gv.begin(), gv.end(), g.begin());
+    gradient_into(energy, A, g);
     trials_.push_back(std::move(p));
     return value;
   }
@@ -263,7 +306,7 @@ class Ipeps final : public OptimizationJob {
     // the stage that just ended (stage() already counts the new one)
     const GroundStateObservables o = observe(accepted_, 4);
     StageSummary s;
-    s.D = accepted_.state.size(1);
+    s.D = bond_dim(accepted_.state);
     s.chi = chi(s.D);
     s.energy = o.energy;
     s.magnetization = o.magnetization;
@@ -295,7 +338,7 @@ class Ipeps final : public OptimizationJob {
     const int64_t D = dims_[std::size_t(stage())];
     accepted_.state = tensor_of(g, "state");
     get_env(g, accepted_);
-    if (accepted_.state.shape() != Shape{H_.d, D, D, D, D})
+    if (accepted_.state.shape() != state_shape(D))
       throw_error(g.path(), "/state has shape ", accepted_.state.shape(), ", stage ", stage(), " has d = ", H_.d,
                   ", D = ", D);
     accepted_.info.iterations = int(g.attr_int("ctm_iterations"));
@@ -321,9 +364,14 @@ class Ipeps final : public OptimizationJob {
 
   void add_results(Group& r) const override {
     const GroundStateObservables o = observe(accepted_, 4);
-    const int64_t D = accepted_.state.size(1);
+    const int64_t D = bond_dim(accepted_.state);
     r.set("model", H_.model);
-    r.set("ansatz", c4v_ ? "c4v" : "single-site");
+    r.set("ansatz", c4v_ ? "c4v" : cell_ ? "unit-cell" : "single-site");
+    if (cell_) {
+      r.put("unit_cell", Dataset::of(std::vector<int64_t>{Lx_, Ly_}));
+      r.put("site_mx", Dataset::of(o.site_mx, {Ly_, Lx_}));
+      r.put("site_mz", Dataset::of(o.site_mz, {Ly_, Lx_}));
+    }
     r.set("sublattice_rotation", int64_t(H_.sublattice_rotation));
     r.put("D", Dataset::scalar(D));
     r.put("chi", Dataset::scalar(chi(D)));
@@ -373,8 +421,9 @@ class Ipeps final : public OptimizationJob {
     optim::Vector x;
     double energy = 0;
     Tensor state;
-    C4vEnv c4v;   // ansatz c4v
-    CtmEnv site;  // ansatz single-site
+    C4vEnv c4v;       // ansatz c4v
+    CtmEnv site;      // ansatz single-site
+    CtmCellEnv cell;  // ansatz unit-cell
     CtmrgInfo info;
     // gradient = "fixed_point": the adjoint solve of this point's evaluation (J^T
     // applications, relative residual), and the fallbacks to the unrolled gradient so far
@@ -390,9 +439,16 @@ class Ipeps final : public OptimizationJob {
 
   // The energy of A through the recorded CTMRG iterations (gradient unrolled / checkpointed);
   // fills p's state, environment, report and energy.
-  Tensor energy_unrolled(const Tensor& A, const CtmrgOptions& o, bool warm, Point& p) const {
+  Tensor energy_unrolled(const std::vector<Tensor>& As, const CtmrgOptions& o, bool warm, Point& p) const {
     Tensor energy;
-    if (c4v_) {
+    const Tensor& A = As[0];
+    if (cell_) {
+      CellEnergy e = cell_energy(As, Lx_, Ly_, H_, o, warm ? &accepted_.cell : nullptr);
+      energy = e.energy;
+      p.state = stack_sites(e.states);
+      p.cell = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    } else if (c4v_) {
       C4vEnergy e = c4v_energy(A, H_, o, warm ? &accepted_.c4v : nullptr);
       energy = e.energy;
       p.state = e.state.detach();
@@ -411,10 +467,17 @@ class Ipeps final : public OptimizationJob {
 
   // The same energy with the environment attached to the state by the fixed-point rule:
   // the CTMRG runs unrecorded, the backward solves the adjoint system (info).
-  Tensor energy_fixed_point(const Tensor& A, const CtmrgOptions& o, bool warm, Point& p,
+  Tensor energy_fixed_point(const std::vector<Tensor>& As, const CtmrgOptions& o, bool warm, Point& p,
                             const std::shared_ptr<FixedPointInfo>& info) const {
     Tensor energy;
-    if (c4v_) {
+    const Tensor& A = As[0];
+    if (cell_) {
+      CellEnergy e = cell_energy_fixed_point(As, Lx_, Ly_, H_, o, fp_, info, warm ? &accepted_.cell : nullptr);
+      energy = e.energy;
+      p.state = stack_sites(e.states);
+      p.cell = e.ctm.env.detach();
+      p.info = e.ctm.info;
+    } else if (c4v_) {
       C4vEnergy e = c4v_energy_fixed_point(A, H_, o, fp_, info, warm ? &accepted_.c4v : nullptr);
       energy = e.energy;
       p.state = e.state.detach();
@@ -433,6 +496,42 @@ class Ipeps final : public OptimizationJob {
 
   int64_t chi(int64_t D) const { return chi_ > 0 ? chi_ : auto_chi(D); }
 
+  // ---- the cell: n_sites() tensors; a state is stored as one tensor (Ly, Lx, d, D, D, D, D)
+  // (one site: (d, D, D, D, D)).
+  int64_t n_sites() const { return cell_ ? Lx_ * Ly_ : 1; }
+  Shape state_shape(int64_t D) const {
+    return cell_ ? Shape{Ly_, Lx_, H_.d, D, D, D, D} : Shape{H_.d, D, D, D, D};
+  }
+  int64_t bond_dim(const Tensor& state) const { return state.size(state.ndim() == 7 ? 3 : 1); }
+  Tensor stack_sites(const std::vector<Tensor>& sites) const {
+    if (!cell_) return sites[0].detach();
+    std::vector<double> v;
+    for (const Tensor& t : sites) {
+      const std::vector<double> w = t.value().to_vector();
+      v.insert(v.end(), w.begin(), w.end());
+    }
+    return from(state_shape(sites[0].size(1)), v);
+  }
+  // The sites of a stored state (a 7-leg cell tensor, or one site's tensor).
+  static std::vector<Tensor> sites_of(const Tensor& state) {
+    if (state.ndim() != 7) return {state};
+    const std::vector<double> v = state.value().to_vector();
+    const int64_t n = state.size(0) * state.size(1), m = state.numel() / n;
+    std::vector<Tensor> out;
+    for (int64_t i = 0; i < n; ++i)
+      out.push_back(from({state.size(2), state.size(3), state.size(4), state.size(5), state.size(6)},
+                         std::vector<double>(v.begin() + i * m, v.begin() + (i + 1) * m)));
+    return out;
+  }
+  static void gradient_into(const Tensor& energy, const std::vector<Tensor>& A, optim::Vector& g) {
+    const std::vector<Tensor> gs = grad({energy}, A);
+    auto out = g.begin();
+    for (const Tensor& t : gs) {
+      const std::vector<double> v = t.value().to_vector();
+      out = std::copy(v.begin(), v.end(), out);
+    }
+  }
+
   // The optimizer's current point among this step's evaluations becomes the accepted one
   // (none matches when a step made no progress: the point stays).
   void accept() {
@@ -447,6 +546,7 @@ class Ipeps final : public OptimizationJob {
   }
 
   GroundStateObservables observe(const Point& p, int n_transfer) const {
+    if (cell_) return cell_observables(sites_of(p.state), p.cell, H_);
     return c4v_ ? c4v_observables(p.state, p.c4v, H_, n_transfer)
                 : single_site_observables(p.state, p.site, H_, n_transfer);
   }
@@ -482,6 +582,15 @@ class Ipeps final : public OptimizationJob {
 
   // The environment as datasets env_C, env_T (c4v) or env_C_tl ... env_T_l (single-site).
   void put_env(Group& g, const Point& p) const {
+    if (cell_) {  // env_<i>_C_tl ... for site i = y * Lx + x
+      for (std::size_t i = 0; i < p.cell.site.size(); ++i) {
+        const CtmEnv& e = p.cell.site[i];
+        const Tensor* t[8] = {&e.C_tl, &e.C_tr, &e.C_br, &e.C_bl, &e.T_t, &e.T_r, &e.T_b, &e.T_l};
+        for (int k = 0; k < 8; ++k)
+          g.put("env_" + std::to_string(i) + "_" + kSiteEnvNames[k], tensor_dataset(*t[k]));
+      }
+      return;
+    }
     if (c4v_) {
       g.put("env_C", tensor_dataset(p.c4v.C));
       g.put("env_T", tensor_dataset(p.c4v.T));
@@ -492,6 +601,15 @@ class Ipeps final : public OptimizationJob {
     for (int i = 0; i < 8; ++i) g.put(std::string("env_") + kSiteEnvNames[i], tensor_dataset(*t[i]));
   }
   void get_env(const Group& g, Point& p) const {
+    if (cell_) {
+      p.cell = CtmCellEnv{Lx_, Ly_, std::vector<CtmEnv>(std::size_t(n_sites()))};
+      for (std::size_t i = 0; i < p.cell.site.size(); ++i) {
+        CtmEnv& e = p.cell.site[i];
+        Tensor* t[8] = {&e.C_tl, &e.C_tr, &e.C_br, &e.C_bl, &e.T_t, &e.T_r, &e.T_b, &e.T_l};
+        for (int k = 0; k < 8; ++k) *t[k] = tensor_of(g, "env_" + std::to_string(i) + "_" + kSiteEnvNames[k]);
+      }
+      return;
+    }
     if (c4v_) {
       p.c4v = {tensor_of(g, "env_C"), tensor_of(g, "env_T")};
       return;
@@ -504,15 +622,14 @@ class Ipeps final : public OptimizationJob {
 
   void add_columns(StepRecord& r) const {
     const GroundStateObservables o = observe(accepted_, 0);
-    const double mx = o.mx, mz = o.mz;
-    const int64_t D = accepted_.state.size(1);
+    const int64_t D = bond_dim(accepted_.state);
     // energy, grad_norm, ctm_iterations first: the progress line shows three values
     r.values.insert(r.values.begin() + 2, {"ctm_iterations", double(accepted_.info.iterations)});
     r.add("D", double(D));
     r.add("chi", double(chi(D)));
     r.add("ctm_error", accepted_.info.error);
     r.add("truncation_error", accepted_.info.truncation_error);
-    r.add("magnetization", std::sqrt(mx * mx + mz * mz));
+    r.add("magnetization", o.magnetization);
     if (gradient_ == "fixed_point") {
       r.add("adjoint_iterations", double(accepted_.adjoint_iterations));
       r.add("adjoint_residual", accepted_.adjoint_residual);
@@ -578,8 +695,11 @@ class Ipeps final : public OptimizationJob {
   bool fallback_warned_ = false;  // one warning per process
   bool warm_start_ = false;
   bool c4v_ = true;
+  bool cell_ = false;  // ansatz unit-cell, Lx_ x Ly_
+  int64_t Lx_ = 1, Ly_ = 1;
   std::string init_, init_file_, init_error_;
   Tensor start_tensor_;
+  std::vector<Tensor> start_cell_;  // init = file: the start tensor of every site
   uint64_t seed_ = 0;
   double noise_ = 0;
   Point accepted_;
@@ -607,10 +727,16 @@ JobType ipeps_job_type() {
       Param::floating("J2", 0.0, "j1j2: J2 S.S on the diagonals"),
       Param::floating("h", 0.0, "tfim: H = -sum sz sz - h sum sx (Pauli)"),
       Param::floats("bond_matrix", {}, "custom: the d^2 x d^2 real symmetric bond matrix, row-major, rows (s1 s2)"),
-      Param::string("sublattice_rotation", "auto", "pi about S^y on one sublattice (auto: for antiferromagnetic J, Jxy)")
+      Param::string("sublattice_rotation", "auto",
+                    "pi about S^y on one sublattice (auto: for antiferromagnetic J, Jxy; off for a unit cell with even Lx, Ly)")
           .one_of({"auto", "on", "off"}),
-      Param::string("ansatz", "c4v", "c4v: one C4v-symmetric tensor, C4v CTMRG; single-site: directional CTMRG")
-          .one_of({"c4v", "single-site"}),
+      Param::string("ansatz", "c4v",
+                    "c4v: one C4v-symmetric tensor, C4v CTMRG; single-site: one tensor, directional CTMRG; "
+                    "unit-cell: unit_cell = [Lx, Ly] independent tensors, directional CTMRG on the cell")
+          .one_of({"c4v", "single-site", "unit-cell"}),
+      Param::floats("unit_cell", {2, 2},
+                    "ansatz = unit-cell: [Lx, Ly], the cell's columns and rows (integers 1 to 8); with Lx, Ly even, "
+                    "sublattice_rotation = auto is off (the cell holds the Neel pattern)"),
       Param::integer("D", 2, "bond dimension (of the last stage)").at_least(1).at_most(16),
       Param::integer("D_start", 0, "first stage's D; stages D_start, ..., D (0: D alone)").at_least(0).at_most(16),
       Param::integer("chi", 0, "CTMRG environment dimension (0: max(D^2, 10 D) per stage)").at_least(0).at_most(4096),

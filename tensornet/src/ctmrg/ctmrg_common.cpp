@@ -60,63 +60,93 @@ double spectrum_distance(const std::vector<double>& s, const std::vector<double>
   return std::sqrt(d);
 }
 
-// The sign gauge of one renormalized bond shared by both ends of an edge tensor T (k, d, k'):
-// T_{k d k'} -> s_k s_k' T_{k d k'} (C4v: the signs of the eigenvector columns; directional:
-// of the singular vectors of the cut). The signs are chosen from values (a
-// discrete choice: its derivative is zero) so that T' overlaps the reference T (the
-// previous iterate) positively row by row: s_0 = +1, then each k joins the fixed set F
-// with s_k = sign(sum_{d, k' in F} T'_{k d k'} s_k' R_{k d k'}), the rows with the largest
-// overlap first. Without a reference of the same shape (chi still growing), the same with
-// the largest-|.| entry of T'_{k, :, F} s_F made positive instead. A row with no overlap
-// with F (a block of T' decoupled by a symmetry) starts a new block with s = +1: flipping
-// a decoupled block leaves T' unchanged.
-std::vector<double> bond_signs(const NDArray& T, const NDArray* ref) {
-  const int64_t K = T.size(0), Dd = T.size(1);
-  const bool use_ref = ref && ref->defined() && ref->shape() == T.shape();
-  const double* t = T.data();
-  const double* r = use_ref ? ref->data() : nullptr;
-  const double scale = use_ref ? nd::norm(T) * nd::norm(*ref) : nd::max_abs(T);
-  const double small = 1e-10 * scale;
-  std::vector<double> s(K, 0.0);
-  std::vector<bool> fixed(K, false);
-  auto score = [&](int64_t k) {  // signed evidence for s_k = +1 from the fixed rows
-    double ov = 0.0, best = 0.0;
-    for (int64_t d = 0; d < Dd; ++d)
-      for (int64_t q = 0; q < K; ++q) {
-        if (!fixed[q]) continue;
-        const double v = t[(k * Dd + d) * K + q] * s[q];
-        if (use_ref) ov += v * r[(k * Dd + d) * K + q];
-        else if (std::abs(v) > std::abs(best)) best = v;
-      }
-    return use_ref ? ov : best;
+// The sign gauge of the renormalized bonds of one boundary (a periodic chain of edges,
+// ctmrg.hpp "Gauge"): edge i (k, d, k') joins bond i - 1 (its first leg) to bond i (its
+// last), bond -1 being bond n - 1; one edge (single site, C4v) joins a bond to itself.
+// A renormalized bond's basis is fixed by its decomposition up to signs, T_i -> s_{i-1,k}
+// s_{i,k'} T_i. The signs are chosen from values (a discrete choice: its derivative is zero)
+// so that each edge overlaps its reference (the previous iterate) positively: a greedy
+// Z2 synchronization over the nodes (bond, k). Node (0, 0) gets +1, then the free node
+// with the strongest evidence sum_{d, fixed q} T_{k d q} s_q R_{k d q} (over both legs of
+// every edge it sits on) joins with the sign of its evidence. Without references of the
+// same shapes (chi still growing), the evidence is the largest-|.| entry T_{k d q} s_q
+// instead (made positive). A node without evidence (a block decoupled by a symmetry) starts
+// a new block with +1: flipping a decoupled block leaves the edges unchanged. The overall
+// sign of an edge is not fixed here: an open chain absorbs it into the next bond; the
+// product around the chain is a global sign (global_sign).
+std::vector<std::vector<double>> chain_signs(const std::vector<NDArray>& T, const std::vector<const NDArray*>& ref) {
+  const std::size_t n = T.size();
+  bool use_ref = ref.size() == n;
+  for (std::size_t i = 0; i < n && use_ref; ++i) use_ref = ref[i] && ref[i]->defined() && ref[i]->shape() == T[i].shape();
+  // bond i's dimension is T[i]'s last leg (== T[i+1]'s first)
+  std::vector<int64_t> off(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) off[i + 1] = off[i] + T[i].size(2);
+  const int64_t N = off[n];
+  const auto bond_before = [&](std::size_t i) { return i == 0 ? n - 1 : i - 1; };
+  double small = 0.0;
+  for (std::size_t i = 0; i < n; ++i)
+    small = std::max(small, 1e-10 * (use_ref ? nd::norm(T[i]) * nd::norm(*ref[i]) : nd::max_abs(T[i])));
+  std::vector<double> s(std::size_t(N), 0.0), score(std::size_t(N), 0.0);
+  std::vector<bool> fixed(std::size_t(N), false);
+  // Node (b, q) fixed with sign sq: its evidence for the nodes it shares an edge entry with.
+  const auto spread = [&](std::size_t b, int64_t q, double sq) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const int64_t K0 = T[i].size(0), Dd = T[i].size(1), K2 = T[i].size(2);
+      const double* t = T[i].data();
+      const double* r = use_ref ? ref[i]->data() : nullptr;
+      const std::size_t b0 = bond_before(i), b2 = i;
+      const auto add = [&](int64_t node, double v) {
+        double& sc = score[std::size_t(node)];
+        if (use_ref) sc += v;
+        else if (std::abs(v) > std::abs(sc)) sc = v;
+      };
+      if (b0 == b && q < K0)  // q on the first leg: evidence for (b2, k')
+        for (int64_t d = 0; d < Dd; ++d)
+          for (int64_t k = 0; k < K2; ++k) {
+            const int64_t e = (q * Dd + d) * K2 + k;
+            add(off[b2] + k, sq * t[e] * (use_ref ? r[e] : 1.0));
+          }
+      if (b2 == b && q < K2)  // q on the last leg: evidence for (b0, k)
+        for (int64_t k = 0; k < K0; ++k)
+          for (int64_t d = 0; d < Dd; ++d) {
+            const int64_t e = (k * Dd + d) * K2 + q;
+            add(off[b0] + k, sq * t[e] * (use_ref ? r[e] : 1.0));
+          }
+    }
   };
-  int64_t left = K;
-  while (left > 0) {
-    // Seed a block at the first free row, then grow it by the strongest evidence.
-    for (int64_t k = 0; k < K; ++k)
-      if (!fixed[k]) {
-        s[k] = 1.0;
-        fixed[k] = true;
+  const auto fix = [&](int64_t node, double sign) {
+    s[std::size_t(node)] = sign;
+    fixed[std::size_t(node)] = true;
+    std::size_t b = 0;
+    while (off[b + 1] <= node) ++b;
+    spread(b, node - off[b], sign);
+  };
+  for (int64_t left = N; left > 0;) {
+    // Seed a block at the first free node, then grow it by the strongest evidence.
+    for (int64_t k = 0; k < N; ++k)
+      if (!fixed[std::size_t(k)]) {
+        fix(k, 1.0);
         --left;
         break;
       }
     while (left > 0) {
       int64_t arg = -1;
       double sc = 0.0;
-      for (int64_t k = 0; k < K; ++k) {
-        if (fixed[k]) continue;
-        const double v = score(k);
-        if (std::abs(v) > std::abs(sc)) sc = v, arg = k;
-      }
+      for (int64_t k = 0; k < N; ++k)
+        if (!fixed[std::size_t(k)] && std::abs(score[std::size_t(k)]) > std::abs(sc)) sc = score[std::size_t(k)], arg = k;
       if (arg < 0 || std::abs(sc) <= small) break;
-      s[arg] = sc > 0 ? 1.0 : -1.0;
-      fixed[arg] = true;
+      fix(arg, sc > 0 ? 1.0 : -1.0);
       --left;
     }
   }
-  return s;
+  std::vector<std::vector<double>> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i].assign(s.begin() + off[i], s.begin() + off[i + 1]);
+  return out;
 }
 
+std::vector<double> bond_signs(const NDArray& T, const NDArray* ref) {
+  return chain_signs({T}, {ref}).front();
+}
 
 double global_sign(const Tensor& T, const std::vector<std::vector<double>>& legs, const NDArray* ref) {
   if (!ref || !ref->defined() || !(ref->shape() == T.shape())) return 1.0;

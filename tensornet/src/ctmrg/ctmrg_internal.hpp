@@ -34,10 +34,13 @@ std::vector<double> normalized_spectrum(const Tensor& C);
 // sqrt(sum_i (s_i - t_i)^2), the shorter list padded with zeros.
 double spectrum_distance(const std::vector<double>& s, const std::vector<double>& t);
 
-// The sign gauge of a renormalized bond (ctmrg.hpp, "Gauge"): for an edge T (k, d, k') whose
-// two outer legs are the same bond (single site), signs s with T_{k d k'} s_k s_k' closest
-// to ref (row overlaps positive; without a ref of T's shape, the largest entries positive).
-std::vector<double> bond_signs(const NDArray& T, const NDArray* ref);
+// The sign gauge of the renormalized bonds of one boundary (ctmrg.hpp, "Gauge"): a periodic
+// chain of edges T_i (k, d, k'), edge i joining bond i - 1 (first leg) to bond i (last leg);
+// returns the signs of bond i (its dimension T_i.size(2)) so that the edges with the signs
+// applied overlap ref (same shapes) positively, greedily, strongest evidence first; without
+// refs of T's shapes, the largest entries positive. One edge: a bond shared by both ends.
+std::vector<std::vector<double>> chain_signs(const std::vector<NDArray>& T, const std::vector<const NDArray*>& ref);
+std::vector<double> bond_signs(const NDArray& T, const NDArray* ref);  // chain_signs of one edge
 // The overall sign (+-1) making <T with the leg signs applied, ref> >= 0 (1 without ref).
 double global_sign(const Tensor& T, const std::vector<std::vector<double>>& legs, const NDArray* ref);
 // T_{i j ...} * global * legs[0][i] * legs[1][j] ... (an empty list: no signs on that leg),

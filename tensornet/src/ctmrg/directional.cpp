@@ -147,28 +147,81 @@ void iteration(Cell& c, const CtmrgOptions& o, double& discarded) {
   }
 }
 
-// Single site: the bond gauges s_T, s_L, s_R, s_B (one per side: an edge's two outer legs
-// and the corners' legs beside it are the same bond of the translation-invariant
-// environment), each from the edge's row overlaps with ref (bond_signs), then the overall
-// sign of every tensor against ref (ctmrg.hpp, "Gauge"). Without a ref of matching shapes:
-// the largest entries positive, no overall signs.
-CtmEnv fix_gauge(const CtmEnv& e, const CtmEnv& ref) {
-  const Tensor* out[8] = {&e.C_tl, &e.C_tr, &e.C_br, &e.C_bl, &e.T_t, &e.T_r, &e.T_b, &e.T_l};
-  const Tensor* rin[8] = {&ref.C_tl, &ref.C_tr, &ref.C_br, &ref.C_bl, &ref.T_t, &ref.T_r, &ref.T_b, &ref.T_l};
-  bool same = true;
-  NDArray r[8];
-  for (int i = 0; i < 8; ++i) {
-    same = same && rin[i]->defined() && rin[i]->shape() == out[i]->shape();
-    if (rin[i]->defined()) r[i] = rin[i]->value();
+// The bond gauge of a cell (ctmrg.hpp, "Gauge"). The renormalized bonds, named by the
+// edge whose last leg they are:
+//   top(x, y) = T_t(x, y) right = T_t(x+1, y) left = C_tr(x, y) h = C_tl(x+1, y) h,
+//   bottom(x, y) likewise with T_b, C_br, C_bl,
+//   left(x, y) = T_l(x, y) down = T_l(x, y+1) up = C_bl(x, y) v = C_tl(x, y+1) v,
+//   right(x, y) likewise with T_r, C_br, C_tr
+// (each is one truncated SVD's basis: the left move's cut below (x - 1, y), P1 on its upper
+// side, P2 on its lower side). Each boundary — the top and bottom boundaries of row y, the
+// left and right ones of column x — is a periodic chain of edges whose signs come from
+// chain_signs; then every tensor gets the overall sign that overlaps its reference
+// positively. 1 x 1: every name collapses to one bond per side. Without references of
+// matching shapes (chi still growing): the largest entries positive, no overall signs.
+std::vector<Tensor> flatten(const std::vector<CtmEnv>& env);
+
+std::vector<CtmEnv> fix_gauge(const std::vector<CtmEnv>& e, const std::vector<CtmEnv>& ref, int64_t Lx, int64_t Ly) {
+  const auto at = [&](int64_t x, int64_t y) { return std::size_t(wrap(y, Ly) * Lx + wrap(x, Lx)); };
+  bool same = ref.size() == e.size();
+  for (std::size_t i = 0; i < e.size() && same; ++i) {
+    const std::vector<Tensor> a = flatten({e[i]}), b = flatten({ref[i]});
+    for (std::size_t j = 0; j < a.size() && same; ++j) same = b[j].defined() && b[j].shape() == a[j].shape();
   }
-  const auto signs = [&](int i) { return cd::bond_signs(out[i]->value(), same ? &r[i] : nullptr); };
-  const std::vector<double> sT = signs(4), sR = signs(5), sB = signs(6), sL = signs(7);
-  const std::vector<std::vector<double>> legs[8] = {{sT, sL}, {sT, sR}, {sB, sR}, {sB, sL},
-                                                    {sT, {}, sT}, {sR, {}, sR}, {sB, {}, sB}, {sL, {}, sL}};
-  Tensor fixed[8];
-  for (int i = 0; i < 8; ++i)
-    fixed[i] = cd::apply_signs(*out[i], legs[i], cd::global_sign(*out[i], legs[i], same ? &r[i] : nullptr));
-  return {fixed[0], fixed[1], fixed[2], fixed[3], fixed[4], fixed[5], fixed[6], fixed[7]};
+  // signs[side][at(x, y)]: side 0 top, 1 right, 2 bottom, 3 left (the edge member T_t, T_r, T_b, T_l)
+  std::vector<std::vector<double>> signs[4];
+  for (auto& v : signs) v.resize(e.size());
+  const auto edge = [](const CtmEnv& c, int side) -> const Tensor& {
+    return side == 0 ? c.T_t : side == 1 ? c.T_r : side == 2 ? c.T_b : c.T_l;
+  };
+  for (int side = 0; side < 4; ++side) {
+    const bool horizontal = side == 0 || side == 2;  // chains along x (rows) or along y (columns)
+    const int64_t chains = horizontal ? Ly : Lx, length = horizontal ? Lx : Ly;
+    for (int64_t c = 0; c < chains; ++c) {
+      std::vector<NDArray> T;
+      std::vector<const NDArray*> R;
+      std::vector<NDArray> keep;  // the references' values (R points into it)
+      keep.reserve(std::size_t(length));
+      for (int64_t i = 0; i < length; ++i) {
+        const std::size_t k = horizontal ? at(i, c) : at(c, i);
+        T.push_back(edge(e[k], side).value());
+        if (same) keep.push_back(edge(ref[k], side).value());
+      }
+      for (const NDArray& r : keep) R.push_back(&r);
+      const std::vector<std::vector<double>> s = cd::chain_signs(T, R);
+      for (int64_t i = 0; i < length; ++i) signs[side][horizontal ? at(i, c) : at(c, i)] = s[std::size_t(i)];
+    }
+  }
+  std::vector<CtmEnv> out(e.size());
+  for (int64_t y = 0; y < Ly; ++y)
+    for (int64_t x = 0; x < Lx; ++x) {
+      const auto& top = signs[0];
+      const auto& right = signs[1];
+      const auto& bottom = signs[2];
+      const auto& left = signs[3];
+      const std::size_t i = at(x, y);
+      const Tensor* in[8] = {&e[i].C_tl, &e[i].C_tr, &e[i].C_br, &e[i].C_bl, &e[i].T_t, &e[i].T_r, &e[i].T_b, &e[i].T_l};
+      const Tensor* rin[8] = {&ref[i].C_tl, &ref[i].C_tr, &ref[i].C_br, &ref[i].C_bl,
+                              &ref[i].T_t,  &ref[i].T_r,  &ref[i].T_b,  &ref[i].T_l};
+      const std::vector<std::vector<double>> legs[8] = {
+          {top[at(x - 1, y)], left[at(x, y - 1)]},  {top[i], right[at(x, y - 1)]},
+          {bottom[i], right[i]},                    {bottom[at(x - 1, y)], left[i]},
+          {top[at(x - 1, y)], {}, top[i]},          {right[at(x, y - 1)], {}, right[i]},
+          {bottom[at(x - 1, y)], {}, bottom[i]},    {left[at(x, y - 1)], {}, left[i]}};
+      Tensor fixed[8];
+      for (int j = 0; j < 8; ++j) {
+        for (std::size_t l = 0; l < legs[j].size(); ++l)
+          if (!legs[j][l].empty() && int64_t(legs[j][l].size()) != in[j]->size(int64_t(l)))
+            throw_error("ctmrg gauge: site (", x, ", ", y, "): a bond of the environment has dimension ",
+                        in[j]->size(int64_t(l)), " on one tensor and ", legs[j][l].size(),
+                        " on its neighbour (the cell's environments do not fit together)");
+        NDArray r;
+        if (same) r = rin[j]->value();
+        fixed[j] = cd::apply_signs(*in[j], legs[j], cd::global_sign(*in[j], legs[j], same ? &r : nullptr));
+      }
+      out[i] = {fixed[0], fixed[1], fixed[2], fixed[3], fixed[4], fixed[5], fixed[6], fixed[7]};
+    }
+  return out;
 }
 
 // ---- checks and the flat state of the iteration loop
@@ -307,7 +360,7 @@ CtmCellEnv ctmrg_step(const CtmCellEnv& env, const std::vector<Tensor>& A, const
   check_cell(env, c.a, "ctmrg_step");
   double discarded = 0.0;
   iteration(c, options, discarded);
-  if (options.fix_gauge && c.Lx == 1 && c.Ly == 1) c.env[0] = fix_gauge(c.env[0], env.site[0]);
+  if (options.fix_gauge) c.env = fix_gauge(c.env, env.site, c.Lx, c.Ly);
   if (truncation_error) *truncation_error = discarded;
   return {c.Lx, c.Ly, c.env};
 }
@@ -340,7 +393,7 @@ CtmrgCell ctmrg(const std::vector<Tensor>& A, const CtmCellEnv& init, const Ctmr
     c.a = p;
     err = 0.0;
     iteration(c, options, err);
-    if (options.fix_gauge && Lx == 1 && Ly == 1) c.env[0] = fix_gauge(c.env[0], unflatten(s)[0]);
+    if (options.fix_gauge) c.env = fix_gauge(c.env, unflatten(s), Lx, Ly);
     return flatten(c.env);
   };
   CtmrgCell r;
@@ -360,38 +413,57 @@ Ctmrg ctmrg(const Tensor& A, const CtmrgOptions& options) {
 }
 
 // ---------------------------------------------------------------- fixed-point gradient
-CtmEnv fixed_point_env(const Tensor& A, const CtmEnv& converged, const CtmrgOptions& options,
-                       const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info) {
+CtmCellEnv fixed_point_env(const std::vector<Tensor>& A, const CtmCellEnv& converged, const CtmrgOptions& options,
+                           const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info) {
   cd::check_options(options, "fixed_point_env");
-  const Tensor a = cd::as_double_layer(A.detach(), "fixed_point_env");
-  check_env(converged, a.size(0), "fixed_point_env");
+  std::vector<Tensor> detached;
+  for (const Tensor& t : A) detached.push_back(t.detach());
+  const std::vector<Tensor> a = double_layers(detached, converged.Lx, converged.Ly, "fixed_point_env");
+  check_cell(converged, a, "fixed_point_env");
   // The differentiated step: one iteration, its signs fixed against x* itself (constants),
   // the kept ranks those at x* (recorded once, at x*).
-  const CtmEnv ref = converged.detach();
-  const bool site = A.ndim() == 5;
-  const FixedPointStep f = [options, ref, site](const TensorList& x, const TensorList& p) {
+  const std::vector<CtmEnv> ref = converged.detach().site;
+  std::vector<bool> site;
+  for (const Tensor& t : A) site.push_back(t.ndim() == 5);
+  const int64_t Lx = converged.Lx, Ly = converged.Ly;
+  const FixedPointStep f = [options, ref, site, Lx, Ly](const TensorList& x, const TensorList& p) {
     Cell c;
+    c.Lx = Lx;
+    c.Ly = Ly;
     c.env = unflatten(x);
-    c.a = {site ? double_layer(p[0]) : Tensor(p[0])};
+    for (std::size_t i = 0; i < p.size(); ++i) c.a.push_back(site[i] ? double_layer(p[i]) : Tensor(p[i]));
     double discarded = 0.0;
     iteration(c, options, discarded);
-    return flatten({fix_gauge(c.env[0], ref)});
+    return flatten(fix_gauge(c.env, ref, Lx, Ly));
   };
-  return unflatten(fixed_point(f, flatten({converged}), {A}, fp, std::move(info)))[0];
+  return {Lx, Ly, unflatten(fixed_point(f, flatten(converged.site), A, fp, std::move(info)))};
+}
+
+CtmEnv fixed_point_env(const Tensor& A, const CtmEnv& converged, const CtmrgOptions& options,
+                       const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info) {
+  return fixed_point_env(std::vector<Tensor>{A}, CtmCellEnv{1, 1, {converged}}, options, fp, std::move(info)).site[0];
+}
+
+CtmrgCell ctmrg_fixed_point(const std::vector<Tensor>& A, const CtmCellEnv& init, const CtmrgOptions& options,
+                            const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info) {
+  if (!options.fix_gauge)
+    throw_error("ctmrg_fixed_point: needs fix_gauge = true (an environment converged only up to its bond gauge "
+                "is no fixed point of the step)");
+  CtmrgCell r;
+  {
+    NoGradGuard forward_unrecorded;
+    std::vector<Tensor> detached;
+    for (const Tensor& t : A) detached.push_back(t.detach());
+    r = ctmrg(detached, init.detach(), options);
+  }
+  r.env = fixed_point_env(A, r.env, options, fp, std::move(info));
+  return r;
 }
 
 Ctmrg ctmrg_fixed_point(const Tensor& A, const CtmEnv& init, const CtmrgOptions& options, const FixedPointOptions& fp,
                         std::shared_ptr<FixedPointInfo> info) {
-  if (!options.fix_gauge)
-    throw_error("ctmrg_fixed_point: needs fix_gauge = true (an environment converged only up to its bond gauge "
-                "is no fixed point of the step)");
-  Ctmrg r;
-  {
-    NoGradGuard forward_unrecorded;
-    r = ctmrg(A.detach(), init.detach(), options);
-  }
-  r.env = fixed_point_env(A, r.env, options, fp, std::move(info));
-  return r;
+  CtmrgCell r = ctmrg_fixed_point(std::vector<Tensor>{A}, CtmCellEnv{1, 1, {init}}, options, fp, std::move(info));
+  return {r.env.site[0], r.info};
 }
 
 Ctmrg ctmrg_fixed_point(const Tensor& A, const CtmrgOptions& options, const FixedPointOptions& fp,

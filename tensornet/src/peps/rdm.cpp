@@ -63,43 +63,85 @@ Tensor normalized(const Tensor& rho) {
 }  // namespace
 
 // ---------------------------------------------------------------- PEPS
+// Each part of a closed network is taken from the environment of the site it surrounds
+// (one site: the same environment everywhere; a unit cell: the site's own, ctmrg.hpp).
+namespace {
+
+Tensor rdm2x1(const CtmEnv& left, const Tensor& A1, const CtmEnv& right, const Tensor& A2) {
+  const Split e = split_env(left, A1, "rdm2x1");
+  const Split f = split_env(right, A2, "rdm2x1");
+  // Left half, open (T_t right c, ket r, bra R, T_b right i, s, s'); right half, open
+  // (T_t left c, ket l, bra L, T_b left i, s, s').
+  const Tensor L = contract("ab,auUc,blLk,jk,jdDi,suldr,SULDR->crRisS", {e.C_tl, e.T_t, e.T_l, e.C_bl, e.T_b, A1, A1});
+  const Tensor R = contract("cuUf,fe,erRg,hg,idDh,suldr,SULDR->clLisS", {f.T_t, f.C_tr, f.T_r, f.C_br, f.T_b, A2, A2});
+  return normalized(contract("crRiaA,crRibB->abAB", {L, R}));
+}
+
+Tensor rdm1x2(const CtmEnv& top, const Tensor& A1, const CtmEnv& bottom, const Tensor& A2) {
+  const Split e = split_env(top, A1, "rdm1x2");
+  const Split f = split_env(bottom, A2, "rdm1x2");
+  // Top half, open (T_l down k, ket d, bra D, T_r down g, s, s'); bottom half, open
+  // (T_l up k, ket u, bra U, T_r up g, s, s').
+  const Tensor U = contract("ab,auUc,ce,blLk,erRg,suldr,SULDR->kdDgsS", {e.C_tl, e.T_t, e.C_tr, e.T_l, e.T_r, A1, A1});
+  const Tensor B = contract("klLm,jm,jdDi,in,grRn,suldr,SULDR->kuUgsS", {f.T_l, f.C_bl, f.T_b, f.C_br, f.T_r, A2, A2});
+  return normalized(contract("kxXgaA,kxXgbB->abAB", {U, B}));
+}
+
+// Sites 1 top left, 2 top right, 3 bottom left, 4 bottom right, each with its environment.
+Tensor rdm2x2(const CtmEnv& e1, const Tensor& A1, const CtmEnv& e2, const Tensor& A2, const CtmEnv& e3,
+              const Tensor& A3, const CtmEnv& e4, const Tensor& A4) {
+  const Split q1 = split_env(e1, A1, "rdm2x2"), q2 = split_env(e2, A2, "rdm2x2");
+  const Split q3 = split_env(e3, A3, "rdm2x2"), q4 = split_env(e4, A4, "rdm2x2");
+  // Quadrants with open physical legs, each open towards its two neighbours:
+  //   tl (T_t right c, ket r R, T_l down k, ket d D)    tr (T_t left c, l L, T_r down g, d D)
+  //   bl (T_b right i, r R, T_l up k, u U)              br (T_b left i, l L, T_r up g, u U)
+  const Tensor tl = contract("ab,auUc,blLk,suldr,SULDR->crRkdDsS", {q1.C_tl, q1.T_t, q1.T_l, A1, A1});
+  const Tensor tr = contract("cuUf,fe,erRg,suldr,SULDR->clLgdDsS", {q2.T_t, q2.C_tr, q2.T_r, A2, A2});
+  const Tensor bl = contract("jm,jdDi,klLm,suldr,SULDR->irRkuUsS", {q3.C_bl, q3.T_b, q3.T_l, A3, A3});
+  const Tensor br = contract("idDh,hn,grRn,suldr,SULDR->ilLguUsS", {q4.T_b, q4.C_br, q4.T_r, A4, A4});
+  // Upper and lower halves (chi^3 D^6 d^4 each), then the cut between them.
+  const Tensor up = contract("crRkdDaA,crRgeEbB->kdDgeEabAB", {tl, tr});
+  const Tensor lo = contract("irRkuUcC,irRgvVfF->kuUgvVcfCF", {bl, br});
+  return normalized(contract("kdDgeEabAB,kdDgeEcfCF->abcfABCF", {up, lo}));
+}
+
+void check_cell(const CtmCellEnv& env, const std::vector<Tensor>& A, const char* who) {
+  if (env.Lx < 1 || env.Ly < 1 || int64_t(env.site.size()) != env.Lx * env.Ly || A.size() != env.site.size())
+    throw_error(who, ": the cell environment has ", env.site.size(), " sites for Lx = ", env.Lx, ", Ly = ", env.Ly,
+                " and there are ", A.size(), " site tensors");
+}
+const Tensor& site_at(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y) {
+  const int64_t i = ((y % env.Ly) + env.Ly) % env.Ly * env.Lx + ((x % env.Lx) + env.Lx) % env.Lx;
+  return A[std::size_t(i)];
+}
+
+}  // namespace
+
 Tensor rdm1x1(const CtmEnv& env, const Tensor& A) {
   const Split e = split_env(env, A, "rdm1x1");
   return normalized(contract("ab,auUc,ce,erRg,ig,jdDi,jk,blLk,suldr,SULDR->sS",
                              {e.C_tl, e.T_t, e.C_tr, e.T_r, e.C_br, e.T_b, e.C_bl, e.T_l, A, A}));
 }
+Tensor rdm2x1(const CtmEnv& env, const Tensor& A) { return rdm2x1(env, A, env, A); }
+Tensor rdm1x2(const CtmEnv& env, const Tensor& A) { return rdm1x2(env, A, env, A); }
+Tensor rdm2x2(const CtmEnv& env, const Tensor& A) { return rdm2x2(env, A, env, A, env, A, env, A); }
 
-Tensor rdm2x1(const CtmEnv& env, const Tensor& A) {
-  const Split e = split_env(env, A, "rdm2x1");
-  // Left half, open (T_t right c, ket r, bra R, T_b right i, s, s'); right half, open
-  // (T_t left c, ket l, bra L, T_b left i, s, s').
-  const Tensor L = contract("ab,auUc,blLk,jk,jdDi,suldr,SULDR->crRisS", {e.C_tl, e.T_t, e.T_l, e.C_bl, e.T_b, A, A});
-  const Tensor R = contract("cuUf,fe,erRg,hg,idDh,suldr,SULDR->clLisS", {e.T_t, e.C_tr, e.T_r, e.C_br, e.T_b, A, A});
-  return normalized(contract("crRiaA,crRibB->abAB", {L, R}));
+Tensor rdm1x1(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y) {
+  check_cell(env, A, "rdm1x1");
+  return rdm1x1(env.at(x, y), site_at(env, A, x, y));
 }
-
-Tensor rdm1x2(const CtmEnv& env, const Tensor& A) {
-  const Split e = split_env(env, A, "rdm1x2");
-  // Top half, open (T_l down k, ket d, bra D, T_r down g, s, s'); bottom half, open
-  // (T_l up k, ket u, bra U, T_r up g, s, s').
-  const Tensor U = contract("ab,auUc,ce,blLk,erRg,suldr,SULDR->kdDgsS", {e.C_tl, e.T_t, e.C_tr, e.T_l, e.T_r, A, A});
-  const Tensor B = contract("klLm,jm,jdDi,in,grRn,suldr,SULDR->kuUgsS", {e.T_l, e.C_bl, e.T_b, e.C_br, e.T_r, A, A});
-  return normalized(contract("kxXgaA,kxXgbB->abAB", {U, B}));
+Tensor rdm2x1(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y) {
+  check_cell(env, A, "rdm2x1");
+  return rdm2x1(env.at(x, y), site_at(env, A, x, y), env.at(x + 1, y), site_at(env, A, x + 1, y));
 }
-
-Tensor rdm2x2(const CtmEnv& env, const Tensor& A) {
-  const Split e = split_env(env, A, "rdm2x2");
-  // Quadrants with open physical legs, each open towards its two neighbours:
-  //   tl (T_t right c, ket r R, T_l down k, ket d D)    tr (T_t left c, l L, T_r down g, d D)
-  //   bl (T_b right i, r R, T_l up k, u U)              br (T_b left i, l L, T_r up g, u U)
-  const Tensor tl = contract("ab,auUc,blLk,suldr,SULDR->crRkdDsS", {e.C_tl, e.T_t, e.T_l, A, A});
-  const Tensor tr = contract("cuUf,fe,erRg,suldr,SULDR->clLgdDsS", {e.T_t, e.C_tr, e.T_r, A, A});
-  const Tensor bl = contract("jm,jdDi,klLm,suldr,SULDR->irRkuUsS", {e.C_bl, e.T_b, e.T_l, A, A});
-  const Tensor br = contract("idDh,hn,grRn,suldr,SULDR->ilLguUsS", {e.T_b, e.C_br, e.T_r, A, A});
-  // Upper and lower halves (chi^3 D^6 d^4 each), then the cut between them.
-  const Tensor up = contract("crRkdDaA,crRgeEbB->kdDgeEabAB", {tl, tr});
-  const Tensor lo = contract("irRkuUcC,irRgvVfF->kuUgvVcfCF", {bl, br});
-  return normalized(contract("kdDgeEabAB,kdDgeEcfCF->abcfABCF", {up, lo}));
+Tensor rdm1x2(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y) {
+  check_cell(env, A, "rdm1x2");
+  return rdm1x2(env.at(x, y), site_at(env, A, x, y), env.at(x, y + 1), site_at(env, A, x, y + 1));
+}
+Tensor rdm2x2(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y) {
+  check_cell(env, A, "rdm2x2");
+  return rdm2x2(env.at(x, y), site_at(env, A, x, y), env.at(x + 1, y), site_at(env, A, x + 1, y), env.at(x, y + 1),
+                site_at(env, A, x, y + 1), env.at(x + 1, y + 1), site_at(env, A, x + 1, y + 1));
 }
 
 // ---------------------------------------------------------------- 4-leg networks

@@ -2,7 +2,8 @@
 // transverse-field Ising product-state optimum in closed form, the Ising model's exact
 // correlation length; its gradient against central finite differences (plain and
 // checkpointed CTMRG); J1-J2 at J2 = 0 against Heisenberg; a short D = 2 optimization; the
-// fixed-point gradient (both ansatzes) against the unrolled one at a converged environment.
+// fixed-point gradient (both ansatzes) against the unrolled one at a converged environment;
+// the unit-cell energy against the single-site one and the Neel state.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "tnad/ad/autograd.hpp"
 #include "tnad/ad/gradcheck.hpp"
+#include "tnad/ad/nd.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/linalg/eigh.hpp"
 #include "tnad/linalg/fixed_point_solvers.hpp"
@@ -373,6 +375,100 @@ TEST(IpepsEnergy, BadInputsAreErrors) {
   const C4vEnergy e = c4v_energy(random_peps_tensor(2, 2, 0), H, CtmrgOptions{});
   const C4vEnv env = e.ctm.env.detach();
   EXPECT_THROW(c4v_energy(random_peps_tensor(2, 3, 0), H, CtmrgOptions{}, &env), Error);  // D^2 = 9 vs 4
+}
+
+// ---- unit cells
+// U A: the pi rotation about S^y on the physical leg, (U A)_{s'...} = sum_s U_{s' s} A_{s...}.
+Tensor rotated(const Tensor& A) { return einsum("ts,suldr->tuldr", pi_rotation_y(A.size(0)), A); }
+
+TEST(IpepsEnergy, CellOfOneTensorIsTheSingleSiteStateWithAndWithoutTheRotation) {
+  // D = 2, chi = 16, converged: (1) a 2x2 cell of copies of A with the rotated Hamiltonian is
+  // the single-site state of A; (2) A on sublattice A, U A on sublattice B with the
+  // unrotated Hamiltonian is the same state (Heisenberg and J1-J2: the plaquette RDMs).
+  // (2) has the same double layers as (1), hence the same environment: equal to rounding.
+  // (1) vs one site: the cell sweep grows the boundaries in another order than the one-site
+  // iteration, so the two truncated fixed points agree only to about the truncation error
+  // (measured 3e-6 at chi = 12 for entries in [-0.3, 1)); entries in [0, 1) (a weakly
+  // entangled state) have a truncation error below 1e-13 here.
+  CtmrgOptions o;
+  o.chi = 16;
+  o.tol = 1e-12;
+  o.max_iter = 300;
+  const Tensor A = random_peps_tensor(2, 2, 5, 0.0);
+  const Tensor UA = rotated(A);
+  for (const double J2 : {0.0, 0.5}) {
+    SCOPED_TRACE("J2 = " + std::to_string(J2));
+    const LatticeHamiltonian rot = J2 == 0.0 ? heisenberg(1.0, true) : j1j2(1.0, J2, true);
+    const LatticeHamiltonian plain = J2 == 0.0 ? heisenberg(1.0, false) : j1j2(1.0, J2, false);
+    const SiteEnergy one = single_site_energy(A, rot, o);
+    ASSERT_TRUE(one.ctm.info.converged);
+    const CellEnergy copies = cell_energy({A, A, A, A}, 2, 2, rot, o);
+    ASSERT_TRUE(copies.ctm.info.converged);
+    const CellEnergy neel = cell_energy({A, UA, UA, A}, 2, 2, plain, o);
+    ASSERT_TRUE(neel.ctm.info.converged);
+    std::printf("J2 = %.1f: single site %.14f, 2x2 copies %.14f, 2x2 A / UA unrotated %.14f (truncation %.1e, %.1e)\n",
+                J2, one.energy.item(), copies.energy.item(), neel.energy.item(), one.ctm.info.truncation_error,
+                copies.ctm.info.truncation_error);
+    EXPECT_NEAR(copies.energy.item(), one.energy.item(), 1e-10);
+    EXPECT_NEAR(neel.energy.item(), one.energy.item(), 1e-10);
+    EXPECT_NEAR(neel.energy.item(), copies.energy.item(), 1e-13);
+    // the magnetization is the staggered one: the same size on every site, opposite signs
+    const GroundStateObservables ob = cell_observables(neel.states, neel.ctm.env, plain);
+    const GroundStateObservables os = single_site_observables(one.state, one.ctm.env, rot, 0);
+    EXPECT_NEAR(ob.magnetization, os.magnetization, 1e-9);
+    EXPECT_NEAR(ob.site_mz[0], -ob.site_mz[1], 1e-9);
+    EXPECT_NEAR(ob.site_mz[0], ob.site_mz[3], 1e-9);
+  }
+}
+
+TEST(IpepsEnergy, CellNeelProductStateWithoutRotationIsMinusOneHalf) {
+  // D = 1: up on (x + y) even, down on odd; every bond <S.S> = -1/4, two bonds per site.
+  const LatticeHamiltonian H = heisenberg(1.0, false);
+  const Tensor up = product_peps_tensor({1.0, 0.0}, 1, 0.0, 0), down = product_peps_tensor({0.0, 1.0}, 1, 0.0, 0);
+  CtmrgOptions o;
+  o.chi = 2;
+  const CellEnergy e = cell_energy({up, down, down, up}, 2, 2, H, o);
+  EXPECT_NEAR(e.energy.item(), -0.5, 1e-14);
+  const GroundStateObservables ob = cell_observables(e.states, e.ctm.env, H);
+  EXPECT_NEAR(ob.magnetization, 0.5, 1e-14);
+  EXPECT_NEAR(ob.site_mz[1], -0.5, 1e-14);
+  // the same state in a 1x1 cell is a ferromagnet: +1/4 per bond
+  EXPECT_NEAR(cell_energy({up}, 1, 1, H, o).energy.item(), 0.5, 1e-14);
+}
+
+TEST(IpepsEnergy, CellFixedPointGradientEqualsTheUnrolledOne) {
+  // 2x2 cell of distinct D = 2 tensors, Heisenberg without rotation, chi = 8, converged.
+  const LatticeHamiltonian H = heisenberg(1.0, false);
+  CtmrgOptions o;
+  o.chi = 8;
+  o.tol = 1e-13;
+  o.max_iter = 400;
+  std::vector<Tensor> A;
+  for (uint64_t i = 0; i < 4; ++i) {
+    Tensor a = random_peps_tensor(2, 2, 70 + i, -0.3);
+    a.requires_grad_(true);
+    A.push_back(a);
+  }
+  FixedPointOptions fp;
+  fp.solve.tol = 1e-12;
+  fp.solve.max_iter = 1000;
+  fp.solver = gmres_adjoint_solver();
+  auto info = std::make_shared<FixedPointInfo>();
+  const CellEnergy f = cell_energy_fixed_point(A, 2, 2, H, o, fp, info);
+  const std::vector<Tensor> gf = grad({f.energy}, A);
+  EXPECT_TRUE(info->converged);
+  const CellEnergy u = cell_energy(A, 2, 2, H, o);
+  ASSERT_TRUE(u.ctm.info.converged);
+  const std::vector<Tensor> gu = grad({u.energy}, A);
+  EXPECT_NEAR(f.energy.item(), u.energy.item(), 1e-12);
+  double diff = 0, gmax = 0;
+  for (std::size_t i = 0; i < A.size(); ++i) {
+    diff = std::max(diff, nd::max_abs(nd::sub(gf[i].value(), gu[i].value())));
+    gmax = std::max(gmax, nd::max_abs(gu[i].value()));
+  }
+  std::printf("2x2 cell: E %.12f, max|g_fp - g_unrolled| / max|g| = %.2e (%d J^T)\n", u.energy.item(), diff / gmax,
+              info->iterations);
+  EXPECT_LT(diff / gmax, 1e-6);
 }
 
 }  // namespace

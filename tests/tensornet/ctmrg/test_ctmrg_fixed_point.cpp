@@ -1,7 +1,8 @@
 // Gauge-fixed CTMRG and its fixed-point gradient (ctmrg.hpp, "Gauge" and "Fixed-point
 // gradient"): the environment converges element-wise (x* = f(x*)), and the implicit
 // gradient of an energy-type scalar Tr(rho_2x1 h) agrees with backprop through all the
-// iterations and with central finite differences of the converged program.
+// iterations and with central finite differences of the converged program; the same for
+// Lx x Ly unit cells of distinct and of identical tensors.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -252,6 +253,134 @@ TEST(CtmrgFixedPoint, DirectionalGradientMatchesUnrolledAndFiniteDifferencesD2) 
     const double ad = nd::dot(g_fp.value(), v.value());
     std::printf("  direction %llu: fd %.10f  fixed-point %.10f\n", (unsigned long long)k, fd, ad);
     EXPECT_LT(std::abs(fd - ad), 1e-6 * std::max(std::abs(fd), 1e-3 * nd::norm(g_fp.value())));
+  }
+}
+
+// ---- unit cells: every bond of the cell, horizontal (h) and vertical (hv).
+Tensor energy_cell(const CtmCellEnv& env, const std::vector<Tensor>& A, const Tensor& h, const Tensor& hv) {
+  Tensor e = zeros({});
+  for (int64_t y = 0; y < env.Ly; ++y)
+    for (int64_t x = 0; x < env.Lx; ++x)
+      e = e + einsum("abcd,cdab->", rdm2x1(env, A, x, y), h) + einsum("abcd,cdab->", rdm1x2(env, A, x, y), hv);
+  return e;
+}
+
+std::vector<Tensor> random_cell(int64_t n, int64_t D, uint64_t seed, bool identical, bool requires_grad = false) {
+  std::vector<Tensor> A;
+  for (int64_t i = 0; i < n; ++i)
+    A.push_back(rand({2, D, D, D, D}, identical ? seed : seed + uint64_t(i), -0.3, 1.0, requires_grad));
+  return A;
+}
+
+// max over the cell's tensors of max|x - y| / max|y|
+double cell_rel_diff(const CtmCellEnv& a, const CtmCellEnv& b) {
+  double m = 0;
+  for (std::size_t i = 0; i < a.site.size(); ++i) {
+    const CtmEnv& x = a.site[i];
+    const CtmEnv& y = b.site[i];
+    for (const auto& [p, q] : {std::pair{x.C_tl, y.C_tl}, {x.C_tr, y.C_tr}, {x.C_br, y.C_br}, {x.C_bl, y.C_bl},
+                               {x.T_t, y.T_t}, {x.T_r, y.T_r}, {x.T_b, y.T_b}, {x.T_l, y.T_l}}) {
+      if (!(p.shape() == q.shape())) return 1e300;
+      m = std::max(m, max_rel_diff(p, q));
+    }
+  }
+  return m;
+}
+
+TEST(CtmrgFixedPoint, GaugeFixedCellEnvironmentConvergesElementWise) {
+  // D = 2, chi = 8, entries in [-0.3, 1): a 2x2 cell of distinct tensors, a 2x2 cell of one
+  // tensor repeated (its four environments are translates: the same bond spectra, and each
+  // cut's SVD signs are chosen independently), a 3x2 cell of distinct tensors.
+  const Tensor h = random_bond_operator(2, 3), hv = random_bond_operator(2, 4);
+  struct Case {
+    int64_t Lx, Ly;
+    bool identical;
+  };
+  for (const Case c : {Case{2, 2, false}, Case{2, 2, true}, Case{3, 2, false}}) {
+    SCOPED_TRACE(std::to_string(c.Lx) + "x" + std::to_string(c.Ly) + (c.identical ? " identical" : " distinct"));
+    const std::vector<Tensor> A = random_cell(c.Lx * c.Ly, 2, 21, c.identical);
+    const CtmrgOptions o = converged(8);
+    const CtmrgCell r = ctmrg(A, initial_env(A, c.Lx, c.Ly), o);
+    ASSERT_TRUE(r.info.converged);
+    std::printf("%lldx%lld %s, gauge fixed: %d iterations, last element-wise change %.2e\n", (long long)c.Lx,
+                (long long)c.Ly, c.identical ? "identical" : "distinct", r.info.iterations, r.info.env_change);
+    EXPECT_GE(r.info.env_change, 0.0);
+    EXPECT_LT(r.info.env_change, 1e-10);
+    // x* = f(x*) element-wise, every tensor of every site.
+    EXPECT_LT(cell_rel_diff(ctmrg_step(r.env, A, o), r.env), 1e-10);
+    // Without the gauge fix: converged spectra, tensors that still jump by O(1).
+    CtmrgOptions raw = o;
+    raw.fix_gauge = false;
+    const CtmrgCell u = ctmrg(A, initial_env(A, c.Lx, c.Ly), raw);
+    ASSERT_TRUE(u.info.converged);
+    std::printf("    raw: %d iterations, last element-wise change %.2e\n", u.info.iterations, u.info.env_change);
+    EXPECT_GT(u.info.env_change, 1e-2);
+    // Same observables on every bond.
+    EXPECT_NEAR(energy_cell(r.env, A, h, hv).item(), energy_cell(u.env, A, h, hv).item(), 1e-10);
+  }
+}
+
+TEST(CtmrgFixedPoint, CellGradientMatchesUnrolledAndFiniteDifferencesD2) {
+  // 2x2 cell of distinct tensors, D = 2, chi = 8: d/dA of every A[i].
+  const Tensor h = random_bond_operator(2, 31), hv = random_bond_operator(2, 32);
+  const std::vector<Tensor> A = random_cell(4, 2, 41, false, true);
+  const CtmrgOptions o = converged(8);
+  FixedPointOptions fp;
+  fp.solve.tol = 1e-12;
+  fp.solve.max_iter = 1000;
+  fp.defect_tol = 1e-9;
+  fp.solver = gmres_adjoint_solver();
+  auto info = std::make_shared<FixedPointInfo>();
+  const CtmrgCell rf = ctmrg_fixed_point(A, initial_env(A, 2, 2), o, fp, info);
+  ASSERT_TRUE(rf.info.converged);
+  const std::vector<Tensor> g_fp = grad({energy_cell(rf.env, A, h, hv)}, A);
+  EXPECT_TRUE(info->converged);
+  // Nothing re-recorded: the only nodes made during the solve are the gradient accumulators
+  // of the step's unused inputs (in a cell sweep, the boundaries of all but the first column
+  // are overwritten before they are read), at most one per input per J^T application.
+  const int64_t n_inputs = 4 * 8;
+  std::printf("nodes: one step %lld, during the solve %lld (%d J^T)\n", (long long)info->nodes_recorded,
+              (long long)info->nodes_during_solve, info->iterations);
+  EXPECT_LE(info->nodes_during_solve, int64_t(info->iterations + 1) * n_inputs);
+  EXPECT_LT(info->nodes_during_solve, info->nodes_recorded);  // one re-recorded step per J^T: >= 9x more
+  const CtmrgCell ru = ctmrg(A, initial_env(A, 2, 2), o);
+  const std::vector<Tensor> g_un = grad({energy_cell(ru.env, A, h, hv)}, A);
+  double agree = 0, gmax = 0;
+  for (std::size_t i = 0; i < A.size(); ++i) {
+    agree = std::max(agree, nd::max_abs(nd::sub(g_fp[i].value(), g_un[i].value())));
+    gmax = std::max(gmax, nd::max_abs(g_un[i].value()));
+  }
+  agree /= gmax;
+  std::printf("2x2 cell D=2 chi=8 %s: %d CTMRG iterations, adjoint %d J^T (residual %.1e), defect %.1e, "
+              "max|g_fp - g_unrolled| / max|g| = %.2e\n",
+              info->method.c_str(), ru.info.iterations, info->iterations, info->residual, info->defect, agree);
+  EXPECT_LT(agree, 1e-6);
+  auto f = [&](const std::vector<Tensor>& x) {
+    NoGradGuard ng;
+    return energy_cell(ctmrg(x, initial_env(x, 2, 2), o).env, x, h, hv).item();
+  };
+  double gnorm = 0;
+  for (const Tensor& g : g_fp) gnorm += nd::dot(g.value(), g.value());
+  gnorm = std::sqrt(gnorm);
+  for (uint64_t k = 0; k < 2; ++k) {
+    std::vector<Tensor> v;
+    double vn = 0;
+    for (std::size_t i = 0; i < A.size(); ++i) {
+      v.push_back(randn(A[i].shape(), 800 + 10 * k + i));
+      vn += nd::dot(v.back().value(), v.back().value());
+    }
+    const double e = 1e-5;
+    std::vector<Tensor> plus, minus;
+    double ad = 0;
+    for (std::size_t i = 0; i < A.size(); ++i) {
+      v[i] = v[i] / std::sqrt(vn);
+      plus.push_back((A[i] + v[i] * e).detach());
+      minus.push_back((A[i] - v[i] * e).detach());
+      ad += nd::dot(g_fp[i].value(), v[i].value());
+    }
+    const double fd = (f(plus) - f(minus)) / (2 * e);
+    std::printf("  direction %llu: fd %.10f  fixed-point %.10f\n", (unsigned long long)k, fd, ad);
+    EXPECT_LT(std::abs(fd - ad), 1e-6 * std::max(std::abs(fd), 1e-3 * gnorm));
   }
 }
 

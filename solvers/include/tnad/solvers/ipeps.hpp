@@ -59,6 +59,7 @@ struct GroundStateObservables {
   double correlation_length = 0;          // -1 / ln |lambda_1 / lambda_0| (inf if degenerate; NaN if the
                                           // eigensolver did not converge); single-site: the longer direction
   double correlation_length_vertical = 0; // single-site: from T_l over T_r (c4v: the same as above)
+  std::vector<double> site_mx, site_mz;   // unit cell: every site's <S^x>, <S^z>, row-major
 };
 // n_transfer: how many transfer-matrix eigenvalues to report (0: skip the spectrum and xi).
 GroundStateObservables c4v_observables(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H,
@@ -125,6 +126,38 @@ C4vEnergy c4v_energy_fixed_point(const Tensor& A, const LatticeHamiltonian& H, c
 SiteEnergy single_site_energy_fixed_point(const Tensor& A, const LatticeHamiltonian& H, const CtmrgOptions& options,
                                           const FixedPointOptions& fp, std::shared_ptr<FixedPointInfo> info = nullptr,
                                           const CtmEnv* init = nullptr);
+
+// ---- an Lx x Ly unit cell of independent tensors (directional CTMRG on the cell, ctmrg.hpp;
+// Corboz, Rice, Troyer, PRL 113, 046402 (2014)). Site (x, y) at index y * Lx + x; the state
+// of each site is A_i / |A_i|. The energy per site averages every bond of the cell:
+//   E = (1/N) sum_{x,y} [Tr(rho_2x1(x,y) h) + Tr(rho_1x2(x,y) h)
+//                        + Tr(rho_diag(x,y) h_nnn) + Tr(rho_antidiag(x,y) h_nnn)]
+// (rho_2x1 / rho_1x2: (x, y) with its right / lower neighbour; the diagonals of the plaquette
+// with top-left (x, y)). With a rotated Hamiltonian (sublattice_rotation) every bond gets the
+// rotated h, as for one site: a cell of copies of A is then the single-site state of A. A
+// 2x2 cell holds the Neel state (and any bipartite order) without the rotation.
+// Cost: each CTMRG iteration does 4 Lx Ly moves of one site's cost (ctmrg.hpp); the energy
+// Lx Ly times the single-site one. Trap: a cell larger than the state's period only repeats
+// it (degenerate, slower); one smaller than it cannot hold it (frustrated, higher energy).
+std::vector<Tensor> cell_peps_states(const std::vector<Tensor>& A);
+
+struct CellEnergy {
+  Tensor energy;
+  std::vector<Tensor> states;  // cell_peps_states(A)
+  CtmrgCell ctm;
+};
+// A: Lx * Ly tensors (d, D, D, D, D), row-major. init: a warm-start environment (detached).
+CellEnergy cell_energy(const std::vector<Tensor>& A, int64_t Lx, int64_t Ly, const LatticeHamiltonian& H,
+                       const CtmrgOptions& options, const CtmCellEnv* init = nullptr);
+CellEnergy cell_energy_fixed_point(const std::vector<Tensor>& A, int64_t Lx, int64_t Ly, const LatticeHamiltonian& H,
+                                   const CtmrgOptions& options, const FixedPointOptions& fp,
+                                   std::shared_ptr<FixedPointInfo> info = nullptr, const CtmCellEnv* init = nullptr);
+Tensor cell_energy_of(const std::vector<Tensor>& states, const CtmCellEnv& env, const LatticeHamiltonian& H);
+// Energy and the magnetization of every site (site_mx, site_mz, row-major); mx, mz: site
+// (0, 0); magnetization: the mean of |m_i| over the cell. No transfer spectra (empty,
+// correlation lengths NaN).
+GroundStateObservables cell_observables(const std::vector<Tensor>& states, const CtmCellEnv& env,
+                                        const LatticeHamiltonian& H);
 
 // ---- starting tensors (d, D, D, D, D)
 // Uniform entries in [low, 1) from the seed (a symmetrized normal tensor has exactly

@@ -98,8 +98,8 @@ struct CtmrgOptions {
   double symmetry_tol = 1e-10;
   // Fix the bond gauge of each new environment against the previous iterate (signs; see
   // "Gauge" below), so that it converges element-wise and is a fixed point of the step:
-  // C4v CTMRG and single-site directional CTMRG (unit cells larger than 1 x 1: not yet).
-  // Costs O(chi^3 D^2) per step. Needed by the fixed-point gradient.
+  // C4v CTMRG and directional CTMRG (one site or an Lx x Ly cell). Costs O(chi^3 D^2) per
+  // bond per step. Needed by the fixed-point gradient.
   bool fix_gauge = true;
   // Directional CTMRG: how the projectors are built.
   CtmrgProjectors projectors = CtmrgProjectors::half_system;
@@ -151,13 +151,18 @@ C4vEnv ctmrg_c4v_step(const C4vEnv& env, const Tensor& A, const CtmrgOptions& op
 // grows): then x_n -> x* element-wise (CtmrgInfo::env_change -> 0), and x* = f(x*) exactly,
 // which the fixed-point gradient needs. A sign pattern is a discrete choice: its derivative
 // is zero, so the unrolled gradient is unchanged by it.
-// Directional, single site: each side's bond (T_t's two outer legs and the corners' legs
-// beside it, likewise T_r, T_b, T_l) is renormalized once per iteration by one truncated
-// SVD, whose singular vectors are fixed up to signs: the same rule on each edge gives the
-// signs of its side, then each of the 8 tensors gets the overall sign that overlaps its
-// predecessor positively (a corner or edge may come out negated: an overall factor the
-// normalized observables do not see). PEPSKit fixes the general gauge (continuous, inside
-// degenerate multiplets too) with the dominant eigenvector of a mixed transfer matrix with a
+// Directional (one site or an Lx x Ly cell): every renormalized bond — a boundary's bond
+// between two neighbouring edges, also the leg of the two corners beside it — comes from one
+// truncated SVD per iteration, whose singular vectors are fixed up to signs. A boundary (the
+// top / bottom one of a row, the left / right one of a column) is a periodic chain of Lx or
+// Ly edges, T_i joining bond i-1 to bond i; its signs are a greedy Z2 synchronization: each
+// edge with the signs on both legs overlaps its predecessor positively, strongest evidence
+// first (for one site the chain is one edge whose two ends are the same bond, the rule of the
+// C4v step). Then each tensor gets the overall sign that overlaps its predecessor positively
+// (a corner or edge may come out negated: an overall factor the normalized observables do not
+// see). The signs are applied once per iteration, after the four moves over the whole cell.
+// PEPSKit fixes the general gauge (continuous, inside degenerate multiplets too) with the
+// dominant eigenvector of a mixed transfer matrix with a
 // random MPS (Francuz et al., Sec. IV); signs suffice for nondegenerate spectra.
 //
 // ---- Fixed-point gradient (Francuz, Schuch, Vanhecke, PRR 7, 013237 (2025); docs/adjoints.md,
@@ -245,6 +250,15 @@ Tensor rotate_ccw_site(const Tensor& a);
 // The directional moves sweep the columns in order (Corboz et al. 2014): for column x the
 // projectors of every cut (x, y | x, y+1) come from the 2x2 block with top-left site (x, y),
 // then column x is absorbed into the left boundary of column x + 1.
+// Site (x, y)'s environment: T_t(x, y) the top edge of column x above row y, C_tl(x, y) the
+// corner above-left of it, etc.; neighbours share bonds: T_t(x, y) right = T_t(x+1, y) left,
+// T_l(x, y) down = T_l(x, y+1) up (the RDMs of a cell, rdm.hpp, contract them so).
+// Gauge fixing and the fixed-point gradient work as for one site ("Gauge", "Fixed-point
+// gradient"). Trap: the sweep grows the boundaries in another order than the one-site
+// iteration, so a cell of copies of one tensor converges to a fixed point that differs from
+// the one-site one by about the truncation error (not by rounding), and the half-system
+// projectors contract bonds of two different sites (their product depends on both gauges).
+// Cost per iteration: 4 Lx Ly moves of one site's cost.
 struct CtmCellEnv {
   int64_t Lx = 1, Ly = 1;
   std::vector<CtmEnv> site;  // Lx * Ly
@@ -260,5 +274,12 @@ CtmCellEnv initial_env(const std::vector<Tensor>& A, int64_t Lx, int64_t Ly);
 CtmrgCell ctmrg(const std::vector<Tensor>& A, const CtmCellEnv& init, const CtmrgOptions& options);
 CtmCellEnv ctmrg_step(const CtmCellEnv& env, const std::vector<Tensor>& A, const CtmrgOptions& options,
                       double* truncation_error = nullptr);
+// The fixed-point gradient of the unit-cell CTMRG (as for one site above; the step is one
+// full iteration over the cell with its gauge fixed against x*, "Gauge"): the converged cell
+// environment attached to every A[i], and ctmrg run unrecorded then attached.
+CtmCellEnv fixed_point_env(const std::vector<Tensor>& A, const CtmCellEnv& converged, const CtmrgOptions& options,
+                           const FixedPointOptions& fp = {}, std::shared_ptr<FixedPointInfo> info = nullptr);
+CtmrgCell ctmrg_fixed_point(const std::vector<Tensor>& A, const CtmCellEnv& init, const CtmrgOptions& options,
+                            const FixedPointOptions& fp = {}, std::shared_ptr<FixedPointInfo> info = nullptr);
 
 }  // namespace tnad

@@ -45,6 +45,16 @@ Tensor rdm2x1(const CtmEnv& env, const Tensor& A);
 Tensor rdm1x2(const CtmEnv& env, const Tensor& A);
 Tensor rdm2x2(const CtmEnv& env, const Tensor& A);
 
+// An Lx x Ly unit cell (ctmrg.hpp, "unit cells"; A row-major, Lx * Ly site tensors): each part
+// of the network is taken from the environment of the site it surrounds. rdm1x1: the site
+// (x, y); rdm2x1: (x, y) and its right neighbour (x + 1, y); rdm1x2: (x, y) and the one below,
+// (x, y + 1); rdm2x2: the plaquette with top-left (x, y). Coordinates are periodic.
+// A 1 x 1 cell gives the single-site RDMs above.
+Tensor rdm1x1(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y);
+Tensor rdm2x1(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y);
+Tensor rdm1x2(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y);
+Tensor rdm2x2(const CtmCellEnv& env, const std::vector<Tensor>& A, int64_t x, int64_t y);
+
 // 4-leg tensors (u, l, d, r). a1 left / top, a2 right / bottom.
 Tensor network_value_1x1(const CtmEnv& env, const Tensor& a);
 Tensor network_value_2x1(const CtmEnv& env, const Tensor& a1, const Tensor& a2);
