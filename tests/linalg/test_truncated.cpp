@@ -112,6 +112,9 @@ TEST(TruncatedSvd, OldRuleIsWrongAtRatio06) {
     // The old rule misses the discarded-subspace term: a relative error of order 1
     // (15-100% in docs/adjoints.md, "truncated SVD"), while the exact rules agree with FD to 1e-7.
     EXPECT_GT((old - exact).norm() / exact.norm(), 0.1) << tc.m << "x" << tc.n;
+    // The library's kept_only rule is this reference.
+    const Mat kept = mat(grad(truncated_loss(X, L, options(tc.k, SvdMethod::full, SvdAdjoint::kept_only)), X));
+    EXPECT_LT((kept - old).norm(), 1e-10 * old.norm()) << tc.m << "x" << tc.n;
     std::printf("[ measure ] old rule %ldx%ld k=%ld: |old - exact| / |exact| = %.2f\n", long(tc.m), long(tc.n),
                 long(tc.k), (old - exact).norm() / exact.norm());
     // ... and at discarded singular values of zero the old rule is exact (a sanity

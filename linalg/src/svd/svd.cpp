@@ -473,13 +473,37 @@ TruncatedSVD svd_truncated(const Tensor& A, const TruncationOptions& o) {
     return out;
   };
 
+  // kept_only (comparisons only; svd.hpp): the same kept factors, recorded with the thin-SVD
+  // adjoint of the k triplets alone, svd_backward with k columns. Values: the same bits as
+  // the exact routes.
+  auto record_kept_only = [&](const NDArray& U, const NDArray& S, const NDArray& Vh, int64_t k) {
+    const DegeneracyOptions deg = o.degeneracy;
+    return record_multi(
+        "svd_truncated_kept_only", in,
+        {nd::slice(U, -1, 0, k).clone(), nd::slice(S, -1, 0, k).clone(), nd::slice(Vh, -2, 0, k).clone()},
+        save::out(0) | save::out(1) | save::out(2), [deg](OpContext& c, const std::vector<Tensor>& g) {
+          return Grads{ld::svd_backward(c.output(0), c.output(1), c.output(2), g[0], g[1], g[2], false, deg)};
+        });
+  };
+
   if (o.method == SvdMethod::randomized) {
     const int64_t oversampling = o.oversampling < 0 ? o.max_rank : o.oversampling;
     CacheImpl::Key key{};
     const ld::SvdFactors f = ld::randomized_factors(A.value(), o, oversampling, key);
     const int64_t k = ld::choose_rank(f.S, o);
-    auto out = record_option_b(f.U, f.S, f.Vh, k, o.cache, key);
+    auto out = o.adjoint == SvdAdjoint::kept_only ? record_kept_only(f.U, f.S, f.Vh, k)
+                                                  : record_option_b(f.U, f.S, f.Vh, k, o.cache, key);
     return {out[0], out[1], out[2], ld::discarded_from_norm(A, out[1])};
+  }
+  if (o.adjoint == SvdAdjoint::kept_only) {
+    ld::require_finite(A.value(), "svd_truncated");
+    const ld::SvdFactors f = ld::svd_factors(A.value(), false, "svd_truncated");
+    const int64_t k = ld::choose_rank(f.S, o);
+    const int64_t K = f.S.size(-1);
+    auto out = record_kept_only(f.U, f.S, f.Vh, k);
+    // The discarded values enter the weight as constants (the rule does not know them).
+    const Tensor S_all = k == K ? out[1] : concatenate({out[1], Tensor(nd::slice(f.S, -1, k, K).clone())}, -1);
+    return {out[0], out[1], out[2], ld::discarded_from_spectrum(S_all, k)};
   }
   if (o.adjoint == SvdAdjoint::sylvester) {
     ld::SvdFactors f = ld::svd_factors(A.value(), false, "svd_truncated");

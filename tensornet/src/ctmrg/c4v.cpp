@@ -41,7 +41,7 @@ C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOption
   const Tensor M = reshape(einsum("xy,xuX,ylY,uldr->XrYd", {C, T, T, a}, cd::fixed_path()), Shape{n, n});
   // The k <= chi pairs of largest |w| (kept_rank; eigh_truncated records the full
   // decomposition: exact truncated adjoint).
-  const TruncatedEigh e = eigh_truncated(M, cd::kept_policy(o), o.degeneracy);
+  const TruncatedEigh e = eigh_truncated(M, cd::kept_policy(o), o.degeneracy, o.truncated_adjoint);
   discarded = e.discarded_weight.item();
   const Tensor& w = e.w;
   const int64_t k = w.size(0);

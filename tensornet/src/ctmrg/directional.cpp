@@ -91,25 +91,23 @@ Projectors projectors(const Cell& c, int64_t x, int64_t y, const CtmrgOptions& o
     R1 = matmul(corner_tr(c.env[std::size_t(i2)], c.a[std::size_t(i2)]), R1, true, false);
     R2 = matmul(corner_br(c.env[std::size_t(i3)], c.a[std::size_t(i3)]), R2, true, false);
   }
-  // R1 R2^T = U S V^T; P1 = R2^T V S^{-1/2}, P2 = R1^T U S^{-1/2}. The full thin SVD is
-  // recorded and its kept columns sliced (exact truncated adjoint, svd.hpp option A); the
+  // R1 R2^T = U S V^T; P1 = R2^T V S^{-1/2}, P2 = R1^T U S^{-1/2}. svd_truncated with
+  // o.truncated_adjoint (default: the full thin SVD recorded and its kept columns sliced,
+  // exact truncated adjoint, svd.hpp option A); the
   // kept rank follows kept_rank (truncation.hpp), whose multiplets are relative to the pair at
   // the cut, as are the adjoint's gap regularisation widths (linalg/options.hpp): the
   // spectrum of R1 R2^T spans twice (half system) or four times (full system) the decades
   // of the corners'.
-  const SVD f = svd(matmul(R1, R2, false, true), {.degeneracy = o.degeneracy});
-  const std::vector<double> s = f.S.value().to_vector();
-  const int64_t K = int64_t(s.size()), k = kept_rank(s, cd::kept_policy(o), 1, "ctmrg projectors");
-  double total = 0.0, dropped = 0.0;
-  for (int64_t i = 0; i < K; ++i) {
-    total += s[std::size_t(i)] * s[std::size_t(i)];
-    if (i >= k) dropped += s[std::size_t(i)] * s[std::size_t(i)];
-  }
-  discarded = std::max(discarded, total > 0.0 ? dropped / total : 0.0);
-  const Tensor U = k < K ? slice(f.U, 1, 0, k) : f.U, Vh = k < K ? slice(f.Vh, 0, 0, k) : f.Vh;
-  const Tensor isq = reshape(1.0 / sqrt(k < K ? slice(f.S, 0, 0, k) : f.S), Shape{1, k});
-  const Tensor P1 = matmul(R2, transpose(Vh) * isq, true, false);
-  const Tensor P2 = matmul(R1, U * isq, true, false);
+  TruncationOptions t;
+  static_cast<Truncation&>(t) = cd::kept_policy(o);
+  t.adjoint = o.truncated_adjoint;
+  t.degeneracy = o.degeneracy;
+  const TruncatedSVD f = svd_truncated(matmul(R1, R2, false, true), t);
+  const int64_t k = f.S.size(0);
+  discarded = std::max(discarded, f.discarded_weight.item());
+  const Tensor isq = reshape(1.0 / sqrt(f.S), Shape{1, k});
+  const Tensor P1 = matmul(R2, transpose(f.Vh) * isq, true, false);
+  const Tensor P2 = matmul(R1, f.U * isq, true, false);
   const int64_t Dd = c.a[std::size_t(i1)].size(2);  // the cut: (T_l down, a down)
   return {reshape(P1, Shape{P1.size(0) / Dd, Dd, k}), reshape(P2, Shape{P2.size(0) / Dd, Dd, k})};
 }

@@ -42,7 +42,13 @@ Tensor eigvalsh(const Tensor& A);
 struct TruncatedEigh {
   Tensor w, V, discarded_weight;  // w (..., k), V (..., n, k), discarded_weight (...)
 };
+// adjoint: automatic / full_spectrum (the exact rule above) or kept_only (the old rule, for
+// comparisons only: eigh's adjoint on the k kept pairs as if the discarded eigenvalues were
+// zero, Abar = V_k [diag(wbar) + F o a] V_k^T + sym(P Vbar W^-1 V_k^T), P = I - V_k V_k^T;
+// truncation.hpp); sylvester throws. The values are the same bits in every mode; kept_only's
+// discarded_weight is differentiated through the kept w only.
 TruncatedEigh eigh_truncated(const Tensor& A, const Truncation& truncation,
-                             const DegeneracyOptions& degeneracy = {});
+                             const DegeneracyOptions& degeneracy = {},
+                             TruncatedAdjoint adjoint = TruncatedAdjoint::automatic);
 
 }  // namespace tnad

@@ -35,6 +35,9 @@
 //     side by side by krylov.hpp's batched_cg, preconditioned with the next triplets);
 //     Abar = U Gamma_k V^H + X V^H + U Y^H. The solve is an op with its own adjoint, so
 //     the rule is differentiable again.
+// For comparisons only, SvdAdjoint::kept_only applies the usual rule on purpose (the thin
+// adjoint of U_k, S_k, Vh_k with its complement terms (Ubar - U J_U) S^-1 and likewise V:
+// svd_backward with k columns); its discarded_weight is differentiated through S_k only.
 // Trap: a cut through a degenerate multiplet (s_k = s_{k+1}) has a genuinely divergent
 // gradient; Truncation::keep_multiplets moves the cut to the nearest gap (truncation.hpp).
 #pragma once
@@ -71,13 +74,9 @@ enum class SvdMethod {
   full,        // thin dgesdd, then cut (O(m n K))
   randomized,  // Halko-Martinsson-Tropp range finder with power iterations (O(m n k q))
 };
-// The truncated-SVD adjoint (the options A and B above).
-enum class SvdAdjoint {
-  automatic,      // full_spectrum (option A) for method full, sylvester (option B) for randomized
-  full_spectrum,  // option A: record the full thin SVD, zero-pad the cotangents (method full only)
-  sylvester,      // option B: kept triplets + a Sylvester solve with A_perp (what a Krylov or
-                  // randomized partial SVD must use: it never sees the discarded triplets)
-};
+// The truncated-SVD adjoint (the options A and B above, or the old rule kept_only for
+// comparisons): truncation.hpp's TruncatedAdjoint, under the name the SVD code has always used.
+using SvdAdjoint = TruncatedAdjoint;
 
 // Reuse of randomized factorizations across recomputation: a checkpointed backward re-runs
 // its forward on bit-identical inputs, and the range finder is the costly part of that

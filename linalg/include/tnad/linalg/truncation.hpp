@@ -39,6 +39,25 @@ struct Truncation {
   double multiplet_tol = 1e-8;    // in [0, kMaxMultipletTol]
 };
 
+// How a truncated decomposition (svd_truncated, eigh_truncated) is differentiated
+// (docs/adjoints.md, "truncated SVD"). The forward values are the same bits in every mode;
+// only the VJP differs.
+enum class TruncatedAdjoint {
+  automatic,      // exact: full_spectrum for a full decomposition, sylvester for svd_truncated's
+                  // randomized method
+  full_spectrum,  // exact, option A: the full decomposition is recorded and the kept part sliced,
+                  // so the cotangents are zero-padded into the full rule (svd: method full only)
+  sylvester,      // exact, option B (svd_truncated only): kept triplets + a Sylvester solve with
+                  // A_perp (what a Krylov or randomized partial SVD must use: it never sees the
+                  // discarded triplets)
+  kept_only,      // NOT exact, for comparisons only: the thin rule applied to the kept part as if it
+                  // were the whole decomposition, i.e. as if the discarded values were zero (svd:
+                  // the thin-SVD adjoint of the k kept triplets, complement terms P_U Ubar S^-1;
+                  // eigh: the eigh adjoint of the k kept pairs plus sym(P Vbar W^-1 V^T)). The
+                  // "old rule": 15-100% wrong in TRG/CTMRG (Francuz, Schuch, Vanhecke, PRR 7,
+                  // 013237 (2025)); exact only for discarded values that are exactly zero.
+};
+
 inline constexpr double kMaxMultipletTol = 0.01;
 // Gaps below this fraction of the largest value are degeneracies split by rounding.
 inline constexpr double kRoundingGap = 1e-13;

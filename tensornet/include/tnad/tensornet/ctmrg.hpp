@@ -93,6 +93,10 @@ struct CtmrgOptions {
   // multiplet reaches past chi.
   Truncation truncation = {.rel_cutoff = 1e-12, .keep_multiplets = true, .multiplet_tol = 1e-8};
   DegeneracyOptions degeneracy = {};  // regularisation of the adjoints' 1/(w_i - w_j)
+  // The adjoint of the truncated eigh (C4v) and SVD (directional projectors): exact by
+  // default (truncation.hpp). kept_only is wrong by 15-100% in CTMRG/TRG (Francuz et al.,
+  // PRR 7, 013237 (2025)); for comparisons only. sylvester: directional CTMRG only.
+  TruncatedAdjoint truncated_adjoint = TruncatedAdjoint::automatic;
   bool checkpoint = false;      // per-iteration checkpointing of the recorded iterations
   // C4v CTMRG: the largest c4v_asymmetry(a) accepted (tnad::Error beyond).
   double symmetry_tol = 1e-10;
