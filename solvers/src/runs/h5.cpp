@@ -18,6 +18,7 @@
 
 #include "tnad/ad/error.hpp"
 #include "tnad/solvers/file_policy.hpp"
+#include "runs/h5_global_heap.hpp"
 
 namespace tnad::runs {
 
@@ -425,15 +426,15 @@ void read_group(Ctx& c, hid_t g, const std::string& where, Group& out) {
 
 // The HDF5 signature sits at offset 0 or, after a user block, at 512, 1024, 2048, ...
 // below the end of the file (checked by hand: H5Fis_hdf5 would take a file lock). At most
-// 64 reads, whatever the file.
-bool has_h5_signature(int fd, uint64_t size) {
+// 64 reads, whatever the file. Returns the offset of the superblock, or -1.
+int64_t h5_signature_at(int fd, uint64_t size) {
   unsigned char sig[8];
   for (uint64_t off = 0; size >= 8 && off <= size - 8; off = off == 0 ? 512 : 2 * off) {
-    if (::pread(fd, sig, 8, off_t(off)) != 8) return false;
-    if (std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) return true;
+    if (::pread(fd, sig, 8, off_t(off)) != 8) return -1;
+    if (std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) return int64_t(off);
     if (off > (UINT64_MAX >> 2)) break;
   }
-  return false;
+  return -1;
 }
 
 // Size of the regular file at `path`; throws for anything else (never opens a device,
@@ -452,18 +453,27 @@ uint64_t regular_file_size(const std::string& path) {
   return uint64_t(st.st_size);
 }
 
-bool signature_of(const std::string& path, uint64_t size) {
+// The file's HDF5 signature; with `guard`, also the check of its global heap collections
+// (h5_global_heap.hpp) that every file must pass before HDF5 reads it.
+bool signature_of(const std::string& path, uint64_t size, bool guard) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw_error(shorten(path, 1024), ": cannot read: ", std::strerror(errno));
-  bool ok = has_h5_signature(fd, size);
+  const int64_t sb = h5_signature_at(fd, size);
+  try {
+    if (sb >= 0 && guard) check_global_heaps(fd, size, uint64_t(sb), shorten(path, 1024));
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
   ::close(fd);
-  return ok;
+  return sb >= 0;
 }
 
+// Every HDF5 file tnad reads is opened here.
 Id open_for_read(Ctx& c, const std::string& path) {
   quiet_hdf5();
   const uint64_t size = regular_file_size(path);
-  if (!signature_of(path, size))
+  if (!signature_of(path, size, true))
     throw_error(shorten(path, 1024), ": not an HDF5 file (no HDF5 signature; corrupted or another format)");
   // Data read from the file: at most what its size holds, times a generous compression
   // ratio (tnad writes no compressed data; users' tools might).
@@ -484,7 +494,7 @@ Id open_for_read(Ctx& c, const std::string& path) {
 bool is_h5(const std::string& path) {
   quiet_hdf5();
   try {
-    return signature_of(path, regular_file_size(path));
+    return signature_of(path, regular_file_size(path), false);
   } catch (const Error&) {
     return false;
   }
