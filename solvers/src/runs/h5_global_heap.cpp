@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -109,16 +110,19 @@ constexpr std::size_t kOverlap = 64;
 
 template <class F>
 void for_each_window(int fd, uint64_t from, uint64_t to, const std::string& file, F&& f) {
-  std::vector<unsigned char> buf(kWindow + kOverlap);
+  if (from >= to) return;
+  // not zero-initialised (read_at fills it); no larger than the range
+  const std::size_t cap = std::size_t(std::min<uint64_t>(kWindow, to - from)) + kOverlap;
+  std::unique_ptr<unsigned char[]> buf(new unsigned char[cap]);
   uint64_t w = from;
   while (w < to) {
     off_t d = ::lseek(fd, off_t(w), SEEK_DATA);
     if (d < 0 && errno == ENXIO) return;  // only a hole from w on
     if (d > 0 && uint64_t(d) > w + kOverlap) w = uint64_t(d) - kOverlap;
     if (w >= to) return;
-    const uint64_t end = std::min<uint64_t>(to, w + kWindow);
-    read_at(fd, buf.data(), std::size_t(end - w) + kOverlap, w, file);
-    f(buf.data(), w, end);
+    const uint64_t end = std::min<uint64_t>(to, w + (cap - kOverlap));
+    read_at(fd, buf.get(), std::size_t(end - w) + kOverlap, w, file);
+    f(buf.get(), w, end);
     w = end;
   }
 }
@@ -126,20 +130,21 @@ void for_each_window(int fd, uint64_t from, uint64_t to, const std::string& file
 // Objects of a collection are read through a cache: a walk reads each byte about once.
 class Cached {
  public:
-  Cached(int fd, const std::string& file) : fd_(fd), file_(file), buf_(std::size_t(1) << 16) {}
+  static constexpr std::size_t kSize = std::size_t(1) << 14;
+  Cached(int fd, const std::string& file) : fd_(fd), file_(file), buf_(new unsigned char[kSize]) {}
   const unsigned char* at(uint64_t pos, std::size_t n) {
-    if (pos < start_ || pos + n > start_ + buf_.size() || !filled_) {
-      read_at(fd_, buf_.data(), buf_.size(), pos, file_);
+    if (pos < start_ || pos + n > start_ + kSize || !filled_) {
+      read_at(fd_, buf_.get(), kSize, pos, file_);
       start_ = pos;
       filled_ = true;
     }
-    return buf_.data() + (pos - start_);
+    return buf_.get() + (pos - start_);
   }
 
  private:
   int fd_;
   const std::string& file_;
-  std::vector<unsigned char> buf_;
+  std::unique_ptr<unsigned char[]> buf_;
   uint64_t start_ = 0;
   bool filled_ = false;
 };
