@@ -550,6 +550,32 @@ void fix_superblock_checksum(std::string& image) {
   for (int i = 0; i < 4; ++i) b[n + std::size_t(i)] = static_cast<unsigned char>(c >> (8 * i));
 }
 
+// A size the image of `g` will not exceed by much: its data plus HDF5's per-object
+// overhead (object headers, B-trees, the global heap; generous). The in-memory file grows
+// in steps of this (rounded up), so a small run file is not one 1 MiB zero-filled block
+// and a large one is not grown step by step.
+uint64_t image_size_guess(const Group& g) {
+  uint64_t n = 1024;
+  for (const auto& [name, a] : g.attrs) {
+    n += 256 + name.size();
+    if (auto* s = std::get_if<std::string>(&a)) n += s->size();
+  }
+  for (const auto& [name, d] : g.datasets) {
+    n += 1024 + name.size();
+    if (auto* v = std::get_if<std::vector<std::string>>(&d.data)) {
+      for (const auto& x : *v) n += 32 + x.size();
+    } else {
+      n += 8 * uint64_t(std::max<int64_t>(d.numel(), 0));
+    }
+    for (const auto& [an, a] : d.attrs) {
+      n += 256 + an.size();
+      if (auto* s = std::get_if<std::string>(&a)) n += s->size();
+    }
+  }
+  for (const auto& [name, sub] : g.groups) n += image_size_guess(sub);
+  return n;
+}
+
 // The whole file is built in memory (HDF5's core driver, no backing store) and written
 // with plain POSIX calls. HDF5 then never meets a failing disk: a file it could not flush
 // would stay open inside the library and be flushed again at exit, and every error
@@ -559,7 +585,10 @@ std::string file_image(const std::string& path, const Group& root) {
   static std::atomic<uint64_t> counter{0};
   Ctx c(path);
   Id fapl(c.check(H5Pcreate(H5P_FILE_ACCESS), "file access properties"));
-  c.check_status(H5Pset_fapl_core(fapl, 1 << 20, 0), "in-memory file");
+  std::size_t step = std::size_t(64) << 10;  // a power of two >= 1.25 x the guess, 64 KiB - 1 GiB
+  const uint64_t guess = image_size_guess(root);
+  while (step < (std::size_t(1) << 30) && step < guess + guess / 4) step *= 2;
+  c.check_status(H5Pset_fapl_core(fapl, step, 0), "in-memory file");
   // v1.8+ object format: checksummed object headers; still readable by every HDF5 >= 1.10.
   c.check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18), "format bounds");
   const std::string name = "tnad-image-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
