@@ -61,9 +61,10 @@ for t in "${targets[@]}"; do
   [ -d fuzz/regressions/$t ] && inputs+=(fuzz/regressions/$t)
   dict=()
   [ -f fuzz/$t.dict ] && dict=(-dict=fuzz/$t.dict)
-  # libFuzzer tries no input longer than the longest of the corpus unless told: run_file's
-  # committed seeds are at most 17 bytes (4 edits), its inputs up to 1 + 4 x 64.
-  [ "$t" = run_file ] && dict+=(-max_len=257)
+  # libFuzzer tries no input longer than the longest of the corpus unless told, and then
+  # lengthens them only slowly: run_file's committed seeds are at most 17 bytes (4 edits),
+  # its inputs up to 1 + 4 x 64.
+  [ "$t" = run_file ] && dict+=(-max_len=257 -len_control=0)
   if [ $merge = 1 ]; then
     # adds to the committed corpus only the inputs that bring new coverage
     build-fuzz/fuzz/fuzz_$t -merge=1 "fuzz/corpus/$t" "$work"
