@@ -18,6 +18,7 @@
 
 #include "tnad/ad/error.hpp"
 #include "tnad/solvers/file_policy.hpp"
+#include "runs/h5_global_heap.hpp"
 
 namespace tnad::runs {
 
@@ -425,15 +426,15 @@ void read_group(Ctx& c, hid_t g, const std::string& where, Group& out) {
 
 // The HDF5 signature sits at offset 0 or, after a user block, at 512, 1024, 2048, ...
 // below the end of the file (checked by hand: H5Fis_hdf5 would take a file lock). At most
-// 64 reads, whatever the file.
-bool has_h5_signature(int fd, uint64_t size) {
+// 64 reads, whatever the file. Returns the offset of the superblock, or -1.
+int64_t h5_signature_at(int fd, uint64_t size) {
   unsigned char sig[8];
   for (uint64_t off = 0; size >= 8 && off <= size - 8; off = off == 0 ? 512 : 2 * off) {
-    if (::pread(fd, sig, 8, off_t(off)) != 8) return false;
-    if (std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) return true;
+    if (::pread(fd, sig, 8, off_t(off)) != 8) return -1;
+    if (std::memcmp(sig, "\x89HDF\r\n\x1a\n", 8) == 0) return int64_t(off);
     if (off > (UINT64_MAX >> 2)) break;
   }
-  return false;
+  return -1;
 }
 
 // Size of the regular file at `path`; throws for anything else (never opens a device,
@@ -452,18 +453,27 @@ uint64_t regular_file_size(const std::string& path) {
   return uint64_t(st.st_size);
 }
 
-bool signature_of(const std::string& path, uint64_t size) {
+// The file's HDF5 signature; with `guard`, also the check of its global heap collections
+// (h5_global_heap.hpp) that every file must pass before HDF5 reads it.
+bool signature_of(const std::string& path, uint64_t size, bool guard) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw_error(shorten(path, 1024), ": cannot read: ", std::strerror(errno));
-  bool ok = has_h5_signature(fd, size);
+  const int64_t sb = h5_signature_at(fd, size);
+  try {
+    if (sb >= 0 && guard) check_global_heaps(fd, size, uint64_t(sb), shorten(path, 1024));
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
   ::close(fd);
-  return ok;
+  return sb >= 0;
 }
 
+// Every HDF5 file tnad reads is opened here.
 Id open_for_read(Ctx& c, const std::string& path) {
   quiet_hdf5();
   const uint64_t size = regular_file_size(path);
-  if (!signature_of(path, size))
+  if (!signature_of(path, size, true))
     throw_error(shorten(path, 1024), ": not an HDF5 file (no HDF5 signature; corrupted or another format)");
   // Data read from the file: at most what its size holds, times a generous compression
   // ratio (tnad writes no compressed data; users' tools might).
@@ -484,7 +494,7 @@ Id open_for_read(Ctx& c, const std::string& path) {
 bool is_h5(const std::string& path) {
   quiet_hdf5();
   try {
-    return signature_of(path, regular_file_size(path));
+    return signature_of(path, regular_file_size(path), false);
   } catch (const Error&) {
     return false;
   }
@@ -540,6 +550,32 @@ void fix_superblock_checksum(std::string& image) {
   for (int i = 0; i < 4; ++i) b[n + std::size_t(i)] = static_cast<unsigned char>(c >> (8 * i));
 }
 
+// A size the image of `g` will not exceed by much: its data plus HDF5's per-object
+// overhead (object headers, B-trees, the global heap; generous). The in-memory file grows
+// in steps of this (rounded up), so a small run file is not one 1 MiB zero-filled block
+// and a large one is not grown step by step.
+uint64_t image_size_guess(const Group& g) {
+  uint64_t n = 1024;
+  for (const auto& [name, a] : g.attrs) {
+    n += 256 + name.size();
+    if (auto* s = std::get_if<std::string>(&a)) n += s->size();
+  }
+  for (const auto& [name, d] : g.datasets) {
+    n += 1024 + name.size();
+    if (auto* v = std::get_if<std::vector<std::string>>(&d.data)) {
+      for (const auto& x : *v) n += 32 + x.size();
+    } else {
+      n += 8 * uint64_t(std::max<int64_t>(d.numel(), 0));
+    }
+    for (const auto& [an, a] : d.attrs) {
+      n += 256 + an.size();
+      if (auto* s = std::get_if<std::string>(&a)) n += s->size();
+    }
+  }
+  for (const auto& [name, sub] : g.groups) n += image_size_guess(sub);
+  return n;
+}
+
 // The whole file is built in memory (HDF5's core driver, no backing store) and written
 // with plain POSIX calls. HDF5 then never meets a failing disk: a file it could not flush
 // would stay open inside the library and be flushed again at exit, and every error
@@ -549,7 +585,10 @@ std::string file_image(const std::string& path, const Group& root) {
   static std::atomic<uint64_t> counter{0};
   Ctx c(path);
   Id fapl(c.check(H5Pcreate(H5P_FILE_ACCESS), "file access properties"));
-  c.check_status(H5Pset_fapl_core(fapl, 1 << 20, 0), "in-memory file");
+  std::size_t step = std::size_t(64) << 10;  // a power of two >= 1.25 x the guess, 64 KiB - 1 GiB
+  const uint64_t guess = image_size_guess(root);
+  while (step < (std::size_t(1) << 30) && step < guess + guess / 4) step *= 2;
+  c.check_status(H5Pset_fapl_core(fapl, step, 0), "in-memory file");
   // v1.8+ object format: checksummed object headers; still readable by every HDF5 >= 1.10.
   c.check_status(H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18), "format bounds");
   const std::string name = "tnad-image-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);

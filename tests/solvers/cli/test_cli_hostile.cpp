@@ -368,6 +368,41 @@ TEST(CliHostile, SpecialCyclicAndLyingFilesAreRefusedAtOnce) {
   expect_refused(run_tnad({"merge", tmp / "s", "-o", tmp / "m2.h5"}), "sweep.toml: is a FIFO, not a sweep manifest");
 }
 
+TEST(CliHostile, CorruptGlobalHeapsAreRefusedNotLoopedOn) {
+  // Files the fuzzer made (fuzz/regressions/h5_bytes/): HDF5 1.10.8 loops forever on the
+  // first and copies gigabytes past the collection on the second. tnad refuses both before
+  // HDF5 reads them, whether inspecting, resuming or listing a sweep's task.
+  TempDir tmp;
+  write_file(tmp / "c.toml", kRun);
+  write_file(tmp / "s.toml", sweep_config(3));
+  ASSERT_EQ(run_tnad({"sweep", tmp / "s.toml", "--all", "-q", "-o", tmp / "s"}).exit_code, 0);
+  const std::string dir = source_dir() + "/fuzz/regressions/h5_bytes/";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"global-heap-zero-size-loop",
+       "corrupt HDF5 global heap collection at offset 2048: the free-space object (index 0) at offset 2480 has "
+       "size 0 (HDF5 1.10 would loop forever)"},
+      {"global-heap-object-size-overread",
+       "corrupt HDF5 global heap collection at offset 2048: object 23 at offset 3104 has size 2667577356, more "
+       "than the 3024 bytes left in the collection (HDF5 1.10 would read past it)"},
+  };
+  for (const auto& [name, expect] : cases) {
+    SCOPED_TRACE(name);
+    const std::string f = tmp / (name + ".h5");
+    write_file(f, slurp(dir + name));
+    expect_refused(run_tnad({"inspect", f}), f + ": " + expect);
+    Result r = run_tnad({"run", tmp / "c.toml", "-o", f, "--resume", "-q"});
+    EXPECT_EQ(r.exit_code, 1) << describe(r);
+    EXPECT_TRUE(r.one_line_error()) << describe(r);
+    EXPECT_HAS(r.err, expect);
+    EXPECT_EQ(slurp(f), slurp(dir + name));
+    // in place of a sweep's task file: listed as unreadable, not hung on
+    write_file(tmp / "s/task-0001.h5", slurp(dir + name));
+    Result l = run_tnad({"sweep", tmp / "s.toml", "--list", "-o", tmp / "s"});
+    EXPECT_EQ(l.exit_code, 0) << describe(l);
+    EXPECT_HAS(l.out, "unreadable");
+  }
+}
+
 TEST(CliHostile, ConfigsThatAreNotFilesAreNamed) {
   TempDir tmp;
   ASSERT_EQ(::mkfifo((tmp / "fifo").c_str(), 0644), 0);
