@@ -3,7 +3,8 @@
 # D = 3, chi = 30 C4v Heisenberg iPEPS from the same random tensor (ctm_tol 1e-10), unrolled
 # and fixed_point (gmres, neumann), rounds interleaved. Per run: wall time and peak RSS of the
 # process (/usr/bin/time), final energy, mean CTMRG iterations and adjoint J^T products, and the
-# time (sum of /history/seconds) until the energy first reaches the target of that D.
+# time (sum of /history/seconds) until the energy first reaches the target of that D; the largest
+# /history/memory_peak_mb (tnad's array memory of one evaluation: the tape, not the process).
 # Usage: bash bench/ground_state/gradient_modes.sh BUILD_DIR [ROUNDS]
 set -euo pipefail
 build=${1:?build dir}; rounds=${2:-2}
@@ -31,7 +32,8 @@ e, s = h["energy"][()], np.cumsum(h["seconds"][()])
 hit = np.nonzero(e <= target)[0]
 t = f"{s[hit[0]]:.2f}" if hit.size else "not reached"
 adj = f"{np.mean(h['adjoint_iterations'][()]):.1f}" if "adjoint_iterations" in h else "-"
-print(f"{m} round {r}: wall {wall} s, peak RSS {int(rss) / 1024:.0f} MB, E {f['results/energy'][()]:.10f}, "
+mem = f"{np.max(h['memory_peak_mb'][()]):.1f}" if "memory_peak_mb" in h else "-"
+print(f"{m} round {r}: wall {wall} s, peak RSS {int(rss) / 1024:.0f} MB, array peak {mem} MB, E {f['results/energy'][()]:.10f}, "
       f"evaluations {int(np.sum(h['evaluations'][()]))}, ctm_iterations {np.mean(h['ctm_iterations'][()]):.1f}, "
       f"adjoint J^T {adj}, s to E <= {target}: {t}")
 PY

@@ -33,6 +33,7 @@
 
 #include "tnad/ad/autograd.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/ad/memory.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/ad/tensor.hpp"
 #include "tnad/linalg/fixed_point_solvers.hpp"
@@ -257,6 +258,8 @@ class Ipeps final : public OptimizationJob {
     Point p;
     p.x = x;
     p.fallbacks = (trials_.empty() ? accepted_ : trials_.back()).fallbacks;
+    const int64_t live_before = memory::live_bytes();
+    memory::reset_peak();
     Tensor energy;
     if (gradient_ == "fixed_point") {
       auto info = std::make_shared<FixedPointInfo>();
@@ -267,6 +270,7 @@ class Ipeps final : public OptimizationJob {
           gradient_into(energy, A, g);
           p.adjoint_iterations = info->iterations;
           p.adjoint_residual = info->residual;
+          p.memory_peak = memory::peak_bytes() - live_before;
           const double value = p.energy;
           trials_.push_back(std::move(p));
           return value;
@@ -296,6 +300,7 @@ class Ipeps final : public OptimizationJob {
     energy = energy_unrolled(A, o, warm, p);
     const double value = p.energy;
     gradient_into(energy, A, g);
+    p.memory_peak = memory::peak_bytes() - live_before;
     trials_.push_back(std::move(p));
     return value;
   }
@@ -329,6 +334,7 @@ class Ipeps final : public OptimizationJob {
     g.set("adjoint_iterations", int64_t(accepted_.adjoint_iterations));
     g.set("adjoint_residual", accepted_.adjoint_residual);
     g.set("gradient_fallbacks", accepted_.fallbacks);
+    g.set("memory_peak", accepted_.memory_peak);
     write_stages(g.group("stages"));
   }
 
@@ -354,6 +360,7 @@ class Ipeps final : public OptimizationJob {
       accepted_.adjoint_residual = g.attr_double("adjoint_residual");
       accepted_.fallbacks = g.attr_int("gradient_fallbacks");
     }
+    if (g.has_attr("memory_peak")) accepted_.memory_peak = g.attr_int("memory_peak");
     read_stages(g.group("stages"));
     if (stages_.size() != std::size_t(stage()))
       throw_error(g.path(), "/stages holds ", stages_.size(), " finished stages, the run is in stage ", stage());
@@ -430,6 +437,10 @@ class Ipeps final : public OptimizationJob {
     int adjoint_iterations = 0;
     double adjoint_residual = 0;
     int64_t fallbacks = 0;
+    // tnad's array memory (tnad/ad/memory.hpp) at the peak of this point's evaluation, above
+    // what was live before it (the job's own state): the tape and temporaries of the CTMRG,
+    // the energy and its gradient. Process RSS adds the libraries and the allocator's slack.
+    int64_t memory_peak = 0;
   };
   struct StageSummary {
     int64_t D = 0, chi = 0, last_step = 0, evaluations = 0;
@@ -630,6 +641,7 @@ class Ipeps final : public OptimizationJob {
     r.add("ctm_error", accepted_.info.error);
     r.add("truncation_error", accepted_.info.truncation_error);
     r.add("magnetization", o.magnetization);
+    r.add("memory_peak_mb", double(accepted_.memory_peak) / double(1 << 20));
     if (gradient_ == "fixed_point") {
       r.add("adjoint_iterations", double(accepted_.adjoint_iterations));
       r.add("adjoint_residual", accepted_.adjoint_residual);
