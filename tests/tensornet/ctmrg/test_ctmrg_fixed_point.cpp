@@ -41,6 +41,17 @@ CtmrgOptions converged(int64_t chi) {
   return o;
 }
 
+// The adjoint solve of the gradient checks: tight enough that the fixed-point gradient is
+// exact to the forward's convergence.
+FixedPointOptions tight(const AdjointSolver& solver) {
+  FixedPointOptions fp;
+  fp.solve.tol = 1e-12;
+  fp.solve.max_iter = 1000;
+  fp.defect_tol = 1e-9;
+  fp.solver = solver;
+  return fp;
+}
+
 TEST(CtmrgFixedPoint, GaugeFixedC4vEnvironmentConvergesElementWise) {
   // D = 2, chi = 8, uniform random entries in [-1, 1).
   const Tensor A = c4v_symmetrize(rand({2, 2, 2, 2, 2}, 1, -1.0, 1.0));
@@ -79,11 +90,7 @@ Agreement check(int64_t D, int64_t chi, uint64_t seed, const AdjointSolver& solv
   const CtmrgOptions o = converged(chi);
   Agreement a;
   // Fixed point: forward unrecorded, one step recorded in the backward.
-  FixedPointOptions fp;
-  fp.solve.tol = 1e-12;
-  fp.solve.max_iter = 1000;
-  fp.defect_tol = 1e-9;
-  fp.solver = solver;
+  const FixedPointOptions fp = tight(solver);
   auto info = std::make_shared<FixedPointInfo>();
   const Tensor A = c4v_symmetrize(B);
   const C4vCtmrg rf = ctmrg_c4v_fixed_point(A, o, fp, info);
@@ -224,11 +231,7 @@ TEST(CtmrgFixedPoint, DirectionalGradientMatchesUnrolledAndFiniteDifferencesD2) 
   const Tensor h = random_bond_operator(2, 11), hv = random_bond_operator(2, 12);
   const Tensor A = rand({2, 2, 2, 2, 2}, 13, -0.3, 1.0, true);
   const CtmrgOptions o = converged(8);
-  FixedPointOptions fp;
-  fp.solve.tol = 1e-12;
-  fp.solve.max_iter = 1000;
-  fp.defect_tol = 1e-9;
-  fp.solver = gmres_adjoint_solver();
+  const FixedPointOptions fp = tight(gmres_adjoint_solver());
   auto info = std::make_shared<FixedPointInfo>();
   const Ctmrg rf = ctmrg_fixed_point(A, o, fp, info);
   const Tensor g_fp = grad(energy_dir(rf.env, A, h, hv), A);
@@ -325,11 +328,7 @@ TEST(CtmrgFixedPoint, CellGradientMatchesUnrolledAndFiniteDifferencesD2) {
   const Tensor h = random_bond_operator(2, 31), hv = random_bond_operator(2, 32);
   const std::vector<Tensor> A = random_cell(4, 2, 41, false, true);
   const CtmrgOptions o = converged(8);
-  FixedPointOptions fp;
-  fp.solve.tol = 1e-12;
-  fp.solve.max_iter = 1000;
-  fp.defect_tol = 1e-9;
-  fp.solver = gmres_adjoint_solver();
+  const FixedPointOptions fp = tight(gmres_adjoint_solver());
   auto info = std::make_shared<FixedPointInfo>();
   const CtmrgCell rf = ctmrg_fixed_point(A, initial_env(A, 2, 2), o, fp, info);
   ASSERT_TRUE(rf.info.converged);
