@@ -263,7 +263,7 @@ class Ipeps final : public OptimizationJob {
     Tensor energy;
     if (gradient_ == "fixed_point") {
       auto info = std::make_shared<FixedPointInfo>();
-      std::string why;  // non-empty: this evaluation falls back to the unrolled gradient
+      std::string why;  // non-empty: this evaluation falls back to the checkpointed gradient
       try {
         energy = energy_fixed_point(A, o, warm, p, info);
         if (p.info.converged) {
@@ -283,19 +283,24 @@ class Ipeps final : public OptimizationJob {
         why = "the adjoint solve did not converge (fixed_point_solver \"" + fp_solver_ + "\", " +
               std::to_string(info->iterations) + " iterations, residual " + fmt_g(info->residual) +
               " > fixed_point_tol " + fmt_g(fp_.solve.tol) +
-              "; raise fixed_point_max_iter, try fixed_point_solver = \"gmres\", or lower ctm_tol)";
+              "; raise fixed_point_max_iter or fixed_point_tol" +
+              (fp_solver_ == "gmres" ? std::string() : std::string(", try fixed_point_solver = \"gmres\"")) +
+              ", or lower ctm_tol)";
       }
       p.adjoint_iterations = info->iterations;
       p.adjoint_residual = info->residual;
       ++p.fallbacks;
       if (!fallback_warned_)
         std::fprintf(stderr,
-                     "tnad: WARNING: ipeps: gradient = \"fixed_point\": %s; this evaluation uses the unrolled gradient "
-                     "instead (counted in /history/gradient_fallbacks; further fallbacks are not printed).\n",
+                     "tnad: WARNING: ipeps: gradient = \"fixed_point\": %s; this evaluation uses the checkpointed "
+                     "gradient instead (counted in /history/gradient_fallbacks; further fallbacks are not printed).\n",
                      why.c_str());
       fallback_warned_ = true;
       A = site_tensors(x, n_sites(), H_.d, D);
       for (Tensor& a : A) a.requires_grad_(true);
+      // Checkpointed, not plainly unrolled: a fallback comes where the CTMRG is slow (hundreds
+      // of iterations), and a plain tape of D = 3, chi = 64 single-site iterations grew to 10 GB.
+      o.checkpoint = true;
     }
     energy = energy_unrolled(A, o, warm, p);
     const double value = p.energy;
@@ -433,7 +438,7 @@ class Ipeps final : public OptimizationJob {
     CtmCellEnv cell;  // ansatz unit-cell
     CtmrgInfo info;
     // gradient = "fixed_point": the adjoint solve of this point's evaluation (J^T
-    // applications, relative residual), and the fallbacks to the unrolled gradient so far
+    // applications, relative residual), and the fallbacks to the checkpointed gradient so far
     int adjoint_iterations = 0;
     double adjoint_residual = 0;
     int64_t fallbacks = 0;
@@ -764,7 +769,7 @@ JobType ipeps_job_type() {
       Param::boolean("warm_start", false, "start CTMRG from the accepted point's environment"),
       Param::string("gradient", "fixed_point",
                     "how dE/dA is obtained: fixed_point (implicit gradient of the converged environment: memory of one "
-                    "CTMRG step; falls back to unrolled, with a warning, where the CTMRG or the adjoint solve does not "
+                    "CTMRG step; falls back to checkpointed, with a warning, where the CTMRG or the adjoint solve does not "
                     "converge), unrolled (AD through every CTMRG iteration), checkpointed (the same, per-iteration "
                     "checkpoints: less memory, one more forward). Default from D = 3, chi = 30: fixed_point half the "
                     "memory of unrolled, no slower (docs/files.md)")
