@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 
 #include "tnad/ad.hpp"
 
@@ -60,6 +61,56 @@ TEST(Engine, MillionNodeChainDoesNotOverflowTheStack) {
   y.backward();
   EXPECT_NEAR(x.grad().item(), std::pow(1.0000001, 1e6), 1e-9);
   // Freeing the chain (iterative teardown) happens when y goes out of scope here.
+}
+
+// Graphs dropped without a backward (an error or an interrupt mid-computation) are torn
+// down iteratively too, also where a node is reached by two edges (y * y) or produced two
+// outputs that both feed the next node (a checkpointed CTMRG step's C and T).
+TEST(Engine, DeepGraphsDroppedWithoutBackwardDoNotOverflowTheStack) {
+  {
+    Tensor y = scalar(1.0, true);
+    for (int i = 0; i < 1000000; ++i) y = y * y;
+    EXPECT_EQ(y.item(), 1.0);
+  }
+  {
+    std::vector<Tensor> s = {scalar(1.0, true), scalar(2.0, true)};
+    const MultiFn step = [](const std::vector<Tensor>& x) { return std::vector<Tensor>{x[1] * 0.5, x[0] * 2.0}; };
+    for (int i = 0; i < 200000; ++i) s = checkpoint(step, s);
+    EXPECT_EQ(s[0].item(), 1.0);
+    EXPECT_EQ(s[1].item(), 2.0);
+  }
+  // reaching here is the test: the recursive teardown overflowed the stack (SIGSEGV)
+  Tensor x = scalar(3.0, true);
+  Tensor z = x * x;
+  z.backward();
+  EXPECT_EQ(x.grad().item(), 6.0);
+}
+
+// interrupt.hpp: a requested signal stops a backward at its next node only while armed;
+// unarmed (or after clear()) the same backward runs to the end.
+TEST(Interrupt, ABackwardStopsAtTheNextNodeOnlyWhenArmed) {
+  Tensor x = scalar(2.0, true);
+  Tensor y = x * x * x;
+  GradOptions keep;
+  keep.retain_graph = true;
+  interrupt::request(SIGTERM);
+  EXPECT_EQ(interrupt::requested(), SIGTERM);
+  EXPECT_NEAR(grad(y, x, keep).item(), 12.0, 1e-14);  // unarmed
+  {
+    interrupt::ArmGuard armed;
+    try {
+      grad(y, x, keep);
+      ADD_FAILURE() << "no Interrupted";
+    } catch (const Interrupted& e) {
+      EXPECT_EQ(e.signal(), SIGTERM);
+      EXPECT_NE(std::string(e.what()).find("interrupted by SIGTERM"), std::string::npos) << e.what();
+    }
+    interrupt::clear();
+    EXPECT_NEAR(grad(y, x, keep).item(), 12.0, 1e-14);  // armed, nothing requested
+  }
+  interrupt::request(SIGINT);
+  EXPECT_NEAR(grad(y, x).item(), 12.0, 1e-14);  // the guard is gone: unarmed again
+  interrupt::clear();
 }
 
 TEST(Engine, CreateGraphGivesThirdOrder) {

@@ -7,6 +7,7 @@
 #include "tnad/ad/error.hpp"
 #include "tnad/ad/forward.hpp"
 #include "tnad/ad/gradcheck.hpp"
+#include "tnad/ad/interrupt.hpp"
 #include "tnad/ad/memory.hpp"
 #include "tnad/ad/nd.hpp"
 #include "tnad/ad/ndarray.hpp"

@@ -23,6 +23,7 @@
 
 #include "autograd/engine.hpp"
 #include "autograd/tensor_impl.hpp"
+#include "tnad/ad/interrupt.hpp"
 #include "tnad/ad/nd.hpp"
 #include "tnad/ad/ops.hpp"
 
@@ -291,6 +292,7 @@ std::vector<Tensor> run_engine(const std::vector<Tensor>& outputs, const std::ve
       if (n->released())
         throw_error("backward through ", n->describe(),
                     " a second time: the graph was freed after the first backward; pass retain_graph=true to the first");
+      interruption_point();  // a backward through hundreds of CTMRG iterations takes minutes
       Grads in_grads = n->apply_vjp(gs);
       if (int(in_grads.size()) != n->num_inputs())
         throw_error("internal: vjp of ", n->describe(), " returned ", in_grads.size(), " gradients for ", n->num_inputs(), " inputs");

@@ -64,24 +64,36 @@ const std::string& Node::scope() const { return provenance_ ? provenance_->scope
 const std::string& Node::creation_trace() const { return provenance_ ? provenance_->trace : no_string(); }
 
 // Iterative teardown. A long chain (10^6 nodes) held only through shared_ptrs would
-// otherwise be destroyed recursively and overflow the stack: each dying node hands the
-// upstream nodes it solely owns to a thread-local work list instead of destroying them.
+// otherwise be destroyed recursively and overflow the stack: each dying node hands its
+// references to upstream nodes to a thread-local work list instead of dropping them here.
+// Every reference is handed over, not only sole ones: a node reached twice (y * y, or the
+// C and T outputs of one CTMRG step, both inputs of the next) has a use count of 2 at
+// this point, and dropping it with the members after the body would recurse (an
+// interrupted, never back-propagated CTMRG of 10^4 checkpointed steps overflowed).
 Node::~Node() {
   static thread_local std::vector<std::shared_ptr<Node>> pending;
+  static thread_local std::vector<Tensor> pending_tensors;  // saved values, dropped in the loop
   static thread_local bool draining = false;
   for (auto& e : next_)
-    if (e.node && e.node.use_count() == 1) pending.push_back(std::move(e.node));
-  for (auto& s : saved_) {
-    const auto& impl = s.tensor.impl();
-    if (impl && impl.use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1)
-      pending.push_back(std::move(impl->grad_fn));
-  }
+    if (e.node) pending.push_back(std::move(e.node));
+  // (a value saved twice, y * y, is held by two entries: only the last one to go may take
+  // its producer, so the entries go through the list too)
+  for (auto& s : saved_)
+    if (s.tensor.defined()) pending_tensors.push_back(std::move(s.tensor));
   if (draining) return;
   draining = true;
-  while (!pending.empty()) {
+  while (!pending.empty() || !pending_tensors.empty()) {
+    if (!pending_tensors.empty()) {
+      Tensor t = std::move(pending_tensors.back());
+      pending_tensors.pop_back();
+      const auto& impl = t.impl();
+      // the last holder of the value: take its producer, then drop it (not recursive)
+      if (impl && impl.use_count() == 1 && impl->grad_fn) pending.push_back(std::move(impl->grad_fn));
+      continue;
+    }
     std::shared_ptr<Node> n = std::move(pending.back());
     pending.pop_back();
-    n.reset();  // its destructor appends to `pending` and returns
+    n.reset();  // its destructor appends to the lists and returns
   }
   draining = false;
 }
