@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "tnad/ad/error.hpp"
+#include "tnad/ad/interrupt.hpp"
 #include "tnad/ad/nd.hpp"
 
 namespace tnad {
@@ -50,7 +51,10 @@ NDArray checked_output(const Tensor& y, const Shape& in, const char* who, const 
   return y.value();
 }
 
+// Every Krylov method applies its map here (or in apply_rows below): the interruption point
+// of a long solve (interrupt.hpp).
 NDArray apply(const LinearMap& A, const NDArray& x, const char* who, const char* what = "linear map") {
+  interruption_point();
   return checked_output(A(Tensor(x)), x.shape(), who, what);
 }
 
@@ -125,6 +129,7 @@ BatchedSolveResult batched_cg(const RowsMap& A, const Tensor& B_in, const SolveO
   }
   // (Finiteness is checked on the inner products below, which a NaN or Inf reaches.)
   auto apply_rows = [&](const RowsMap& f, const NDArray& rows, const char* what) {
+    interruption_point();
     const std::span<const int64_t> s(sys.data(), sz(rows.size(0)));
     return checked_output(f(Tensor(rows), s), rows.shape(), who, what, /*finite=*/false);
   };

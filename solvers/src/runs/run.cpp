@@ -7,15 +7,19 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "runs/internal.hpp"
 #include "runs/progress.hpp"
 #include "runs/run_file.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/ad/interrupt.hpp"
 #include "tnad/solvers/file_policy.hpp"
 #include "tnad/solvers/h5.hpp"
 #include "tnad/solvers/registry.hpp"
@@ -29,7 +33,30 @@ namespace fs = std::filesystem;
 
 namespace {
 volatile std::sig_atomic_t g_signal = 0;
-extern "C" void on_signal(int s) { g_signal = s; }
+// A copy of the job's state this cheap is always taken before a step, so that the step can
+// be abandoned by a signal (interrupt.hpp).
+constexpr double kFreeSnapshotSeconds = 1e-3;
+volatile std::sig_atomic_t g_first_second = 0;  // CLOCK_MONOTONIC seconds of the first signal
+
+// The first SIGINT/SIGTERM asks for a final checkpoint. A repeat within 2 s is the same
+// request delivered twice and is ignored: timeout(1) signals its child and then its whole
+// process group, and schedulers signal every process of a job step; with a one-shot
+// handler that second copy killed tnad before the checkpoint (status left "running").
+// A repeat after that (a second Ctrl-C) stops at once: the file on disk is still the last
+// complete checkpoint. Only async-signal-safe calls (clock_gettime, signal, raise).
+extern "C" void on_signal(int s) {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (g_signal == 0) {
+    g_first_second = std::sig_atomic_t(now.tv_sec);
+    g_signal = s;
+    interrupt::request(s);  // lets an armed long computation stop mid-step (interrupt.hpp)
+    return;
+  }
+  if (now.tv_sec - g_first_second < 2) return;
+  std::signal(s, SIG_DFL);
+  std::raise(s);
+}
 }  // namespace
 
 void install_signal_handlers() {
@@ -39,8 +66,7 @@ void install_signal_handlers() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
-  // One-shot: a second Ctrl-C kills at once (the file on disk is a complete checkpoint).
-  sa.sa_flags = SA_RESETHAND;
+  sa.sa_flags = 0;  // on_signal decides what a repeat means
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }
@@ -352,6 +378,14 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
   }
 
   bool have_state = resumed;
+  // The job's /state as of now (written, or kept to fall back to when a step is interrupted).
+  auto state_now = [&] {
+    Group st("/state");
+    st.set("step", job->steps());
+    job->save_state(st);
+    return st;
+  };
+  const Group* state_instead = nullptr;  // set: write this /state, not the job's present one
   auto write = [&](const std::string& status, bool with_results) {
     meta.set("status", status);
     meta.set("updated_time", utc_now());
@@ -364,9 +398,7 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
     h.attrs = kept_history_attrs;
     history.write(h);
     if (have_state) {
-      Group& st = root.group("state");
-      st.set("step", job->steps());
-      job->save_state(st);
+      Group& st = root.groups["state"] = state_instead ? *state_instead : state_now();
       st.set("digest", digest_hex(st));
     }
     Group results = kept_results;
@@ -387,12 +419,29 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
     return r;
   };
 
+  // A signal during a step abandons it (the long loops' interruption points) when the
+  // state from before the step is at hand: the checkpoint is then written at once, not
+  // after minutes of a step a batch system's SIGKILL would cut short anyway.
+  auto interrupted = [&](int s, int64_t at_step) {
+    write("interrupted", false);
+    progress.end();
+    progress.note(out + ": interrupted by " + signal_name(s) + " at step " + std::to_string(at_step) +
+                  "; checkpoint written (continue with --resume)");
+    r.status = RunStatus::interrupted;
+    r.signal = s;
+    r.steps = at_step;
+    return r;
+  };
+
   if (!resumed) {
     write("starting", false);  // proves the output is writable before any work
     std::optional<StepRecord> first;
     auto t0 = std::chrono::steady_clock::now();
     try {
+      const interrupt::ArmGuard armed;  // nothing to lose yet: the file holds no state
       first = job->start();
+    } catch (const Interrupted& e) {
+      return interrupted(e.signal(), 0);
     } catch (const std::exception& e) {
       return fail(e);
     }
@@ -410,6 +459,7 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
   const int64_t every = cfg.output.integer("checkpoint_every");
   const double every_s = cfg.output.number("checkpoint_seconds");
   auto last_write = std::chrono::steady_clock::now();
+  double last_step_seconds = std::numeric_limits<double>::infinity(), last_snapshot_seconds = 0.0;
   while (true) {
     std::string reason = job->stop_reason();
     if (!reason.empty()) {
@@ -421,24 +471,31 @@ RunOutcome run(const Config& cfg, const RunOptions& o) {
       progress.note(out + ": finished (" + reason + ") after " + std::to_string(job->steps()) + " steps");
       return r;
     }
-    if (int s = pending_signal()) {
-      write("interrupted", false);
-      progress.end();
-      progress.note(out + ": interrupted by " + signal_name(s) + " at step " + std::to_string(job->steps()) +
-                    "; checkpoint written (continue with --resume)");
-      r.status = RunStatus::interrupted;
-      r.signal = s;
-      r.steps = job->steps();
-      return r;
-    }
+    if (int s = pending_signal()) return interrupted(s, job->steps());
     auto t0 = std::chrono::steady_clock::now();
     StepRecord rec;
+    // Armed unless the copy of the state is both noticeable (over 1 ms) and over a tenth of
+    // the last step: then the step is short anyway, and the signal stops the run after it.
+    // (Measured every step, not guessed from the last one: the first step of a new stage
+    // is slow after fast ones.)
+    std::optional<Group> before;
+    if (last_snapshot_seconds <= kFreeSnapshotSeconds || last_snapshot_seconds <= 0.1 * last_step_seconds) {
+      const auto ts = std::chrono::steady_clock::now();
+      before = state_now();
+      last_snapshot_seconds = seconds_since(ts);
+    }
     try {
+      std::optional<interrupt::ArmGuard> armed;
+      if (before) armed.emplace();
       rec = job->step();
+    } catch (const Interrupted& e) {
+      state_instead = &*before;  // the step's partial work is dropped, /history has no row for it
+      return interrupted(e.signal(), before->attr_int("step"));
     } catch (const std::exception& e) {
       return fail(e);
     }
     const double dt = seconds_since(t0);
+    last_step_seconds = dt;
     history.append(job->steps(), dt, rec);
     progress.step(job->steps(), rec, dt);
     if (job->steps() % every == 0 || (every_s > 0 && seconds_since(last_write) >= every_s)) {

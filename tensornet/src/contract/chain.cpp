@@ -5,6 +5,7 @@
 #include "tnad/ad/autograd.hpp"
 #include "tnad/ad/checkpoint.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/ad/interrupt.hpp"
 
 namespace tnad {
 
@@ -22,6 +23,7 @@ std::vector<Tensor> join(const State& s, const std::vector<Tensor>& p) {
 State run_steps(const ChainStep& step, State s, const std::vector<Tensor>& params, int k0, int k1,
                 bool inner) {
   for (int k = k0; k < k1; ++k) {
+    interruption_point();  // each RG step (TRG / HOTRG run through run_chain)
     if (!inner) {
       s = step(s, params, k);
       continue;

@@ -7,6 +7,7 @@
 #include "ctmrg/ctmrg_internal.hpp"
 #include "tnad/ad/checkpoint.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/ad/interrupt.hpp"
 #include "tnad/ad/nd.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/linalg/svd.hpp"
@@ -201,6 +202,7 @@ std::vector<Tensor> iterate(const StepFn& step, std::vector<Tensor> state, const
   info = CtmrgInfo{};
   const std::size_t ns = state.size();
   for (int it = 0; it < o.max_iter; ++it) {
+    interruption_point();
     NameScope scope(name + " iteration " + std::to_string(it));
     const std::vector<Tensor> before = state;
     if (o.checkpoint) {
