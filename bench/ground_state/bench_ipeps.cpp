@@ -3,7 +3,7 @@
 // its gradient through a fixed number of CTMRG steps, plain or checkpointed per step; or
 // L-BFGS until the energy reaches a target. One JSON line per run, like the peer's.
 //
-//   bench_ipeps grad  --tensor A.bin --D 4 --chi 32 --steps 30 [--checkpoint] [--repeat 3]
+//   bench_ipeps grad  --tensor A.bin --D 4 --chi 32 --steps 30 [--checkpoint] [--no-remat] [--repeat 3]
 //   bench_ipeps lbfgs --tensor A.bin --D 2 --chi 20 --target -0.6602 [--max-ctm 40 --ctm-tol 1e-8]
 //
 // A.bin: the starting tensor, 2 D^4 raw float64 numbers (written by run.sh, read by both).
@@ -33,7 +33,7 @@ struct Args {
   std::string mode, tensor;
   int64_t D = 2, chi = 20;
   int steps = 30, repeat = 3, max_ctm = 40, max_steps = 200, history = 10;
-  bool checkpoint = false;
+  bool checkpoint = false, remat = true;  // --no-remat: CtmrgOptions::rematerialize = false
   double target = -0.6602, ctm_tol = 1e-8;
 };
 
@@ -64,6 +64,7 @@ int grad_mode(const Args& a) {
   o.max_iter = a.steps;
   o.tol = 0.0;  // exactly `steps` iterations, as the peer
   o.checkpoint = a.checkpoint;
+  o.rematerialize = a.remat;
   std::vector<double> times;
   double e = 0, gn = 0;
   int64_t peak = 0;
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
       else if (k == "--steps") a.steps = std::stoi(next());
       else if (k == "--repeat") a.repeat = std::stoi(next());
       else if (k == "--checkpoint") a.checkpoint = true;
+      else if (k == "--no-remat") a.remat = false;
       else if (k == "--target") a.target = std::stod(next());
       else if (k == "--max-ctm") a.max_ctm = std::stoi(next());
       else if (k == "--ctm-tol") a.ctm_tol = std::stod(next());

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ctmrg/ctmrg_internal.hpp"
+#include "tnad/ad/checkpoint.hpp"
 #include "tnad/ad/error.hpp"
 #include "tnad/ad/nd.hpp"
 #include "tnad/ad/ops.hpp"
@@ -33,12 +34,22 @@ void check_symmetric(const Tensor& a, const CtmrgOptions& o, const char* who) {
                 o.symmetry_tol, "); symmetrize the site tensor with c4v_symmetrize");
 }
 
+// f(x), or rematerialized: kept by its consumers' tapes as a recipe (CtmrgOptions::rematerialize).
+Tensor remat(bool on, const FnN& f, const std::vector<Tensor>& x) { return on ? rematerialize(f, x) : f(x); }
+
 // One step on (C, T) with the double layer a; writes the discarded weight. With a
 // reference (gauge fixing on), the new T is put in the gauge closest to it (bond_signs).
+// With remat, the two chi^2 D^4 tensors that cost chi^3 D^4 to make (C T T, P T) are
+// recomputed by the backward instead of held; the two that cost chi^2 D^8 (the enlarged
+// corner's eigenvectors, P T a) are held. Of the 8 MB a step's tape holds at D = 4,
+// chi = 32, 4 MB are left.
 C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOptions& o, double& discarded,
-            const NDArray* gauge_ref) {
+            const NDArray* gauge_ref, bool remat_on) {
   const int64_t chi = C.size(0), Dd = a.size(0), n = chi * Dd;
-  const Tensor M = reshape(einsum("xy,xuX,ylY,uldr->XrYd", {C, T, T, a}, cd::fixed_path()), Shape{n, n});
+  const Tensor CTT = remat(remat_on, [](const std::vector<Tensor>& x) {
+    return einsum("xy,xuX,ylY->XuYl", {x[0], x[1], x[1]}, cd::fixed_path());
+  }, {C, T});
+  const Tensor M = reshape(einsum("XuYl,uldr->XrYd", {CTT, a}, cd::fixed_path()), Shape{n, n});
   // The k <= chi pairs of largest |w| (kept_rank; eigh_truncated records the full
   // decomposition: exact truncated adjoint).
   const TruncatedEigh e = eigh_truncated(M, cd::kept_policy(o), o.degeneracy, o.truncated_adjoint);
@@ -47,7 +58,10 @@ C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOption
   const int64_t k = w.size(0);
   const Tensor P = reshape(e.V, Shape{chi, Dd, k});
   const Tensor C2 = diag(w);  // = P^T M P
-  Tensor T2 = einsum("xlk,xuX,uldr,XrK->kdK", {P, T, a, P}, cd::fixed_path());
+  const Tensor PT = remat(remat_on, [](const std::vector<Tensor>& x) {
+    return einsum("xlk,xuX->kluX", {x[0], x[1]}, cd::fixed_path());
+  }, {P, T});
+  Tensor T2 = einsum("kluX,uldr,XrK->kdK", {PT, a, P}, cd::fixed_path());
   T2 = (T2 + permute(T2, {2, 1, 0})) * 0.5;
   if (gauge_ref) {
     const std::vector<double> sg = cd::bond_signs(T2.value(), gauge_ref);
@@ -80,7 +94,8 @@ C4vEnv ctmrg_c4v_step(const C4vEnv& env, const Tensor& A, const CtmrgOptions& op
   check_env(env, a.size(0), "ctmrg_c4v_step");
   double discarded = 0.0;
   const NDArray ref = env.T.value();
-  C4vEnv out = step(env.C, env.T, a, options, discarded, options.fix_gauge ? &ref : nullptr);
+  C4vEnv out = step(env.C, env.T, a, options, discarded, options.fix_gauge ? &ref : nullptr,
+                    options.rematerialize && !options.checkpoint);
   if (truncation_error) *truncation_error = discarded;
   return out;
 }
@@ -92,7 +107,9 @@ C4vCtmrg ctmrg_c4v(const Tensor& A, const C4vEnv& init, const CtmrgOptions& opti
   check_symmetric(a, options, "ctmrg_c4v");
   const cd::StepFn f = [options](const std::vector<Tensor>& s, const std::vector<Tensor>& p, double& err) {
     const NDArray ref = s[1].value();
-    C4vEnv e = step(s[0], s[1], p[0], options, err, options.fix_gauge ? &ref : nullptr);
+    // (under checkpointing a step's tape lives only while it is re-run: nothing to save)
+    C4vEnv e = step(s[0], s[1], p[0], options, err, options.fix_gauge ? &ref : nullptr,
+                    options.rematerialize && !options.checkpoint);
     return std::vector<Tensor>{e.C, e.T};
   };
   C4vCtmrg r;
@@ -122,7 +139,9 @@ C4vEnv c4v_fixed_point_env(const Tensor& A, const C4vEnv& converged, const Ctmrg
   const FixedPointStep f = [options, ref, site](const TensorList& x, const TensorList& p) {
     const Tensor a = site ? double_layer(p[0]) : p[0];
     double discarded = 0.0;
-    const C4vEnv e = step(x[0], x[1], a, options, discarded, &ref);
+    // (one recorded step, back-propagated once per J^T product: recomputing would cost
+    // at each of them, and one step's tape is small)
+    const C4vEnv e = step(x[0], x[1], a, options, discarded, &ref, false);
     return TensorList{e.C, e.T};
   };
   const TensorList out = fixed_point(f, {converged.C, converged.T}, {A}, fp, std::move(info));

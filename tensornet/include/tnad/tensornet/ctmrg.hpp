@@ -42,7 +42,8 @@
 //
 // Gradients: the iterations are recorded, so grad of anything computed from the environment
 // (rdm.hpp) reaches A and the initial environment. Memory: every iteration's tape
-// (chi^2 D^8-sized intermediates and the chi D^2 square factorizations). With checkpoint,
+// (chi^2 D^4-sized intermediates and the chi D^2 square factorizations; the C4v step keeps
+// the cheap half of them as recipes, rematerialize below). With checkpoint,
 // each iteration is one node that keeps its inputs (the environment, chi^2 D^2) and is re-run
 // in the backward: memory ~ iterations x environment + one iteration's tape, one extra
 // forward (checkpoint.hpp). The step is deterministic (fixed contraction orders, the linalg
@@ -98,6 +99,11 @@ struct CtmrgOptions {
   // PRR 7, 013237 (2025)); for comparisons only. sylvester: directional CTMRG only.
   TruncatedAdjoint truncated_adjoint = TruncatedAdjoint::automatic;
   bool checkpoint = false;      // per-iteration checkpointing of the recorded iterations
+  // Recorded C4v iterations without checkpointing: the chi^2 D^4 intermediates that are
+  // cheap to make (C T T and P T, chi^3 D^4 flops) are kept by the tape as recipes and
+  // recomputed in the backward, not stored (checkpoint.hpp, rematerialize): half of a step's
+  // tape for a few per cent more time (bench/ground_state/RESULTS.md).
+  bool rematerialize = true;
   // C4v CTMRG: the largest c4v_asymmetry(a) accepted (tnad::Error beyond).
   double symmetry_tol = 1e-10;
   // Fix the bond gauge of each new environment against the previous iterate (signs; see
