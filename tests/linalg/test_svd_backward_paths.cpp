@@ -33,7 +33,9 @@ NDArray svd_grad(const NDArray& A, const Which& which, const DegeneracyOptions& 
   GradOptions o;
   o.create_graph = create_graph;
   const Tensor g = grad({loss}, {x}, {}, o)[0];
-  if (create_graph) EXPECT_TRUE(g.requires_grad());  // the op-by-op path ran, recorded
+  if (create_graph) {
+    EXPECT_TRUE(g.requires_grad());  // the op-by-op path ran, recorded
+  }
   return g.value();
 }
 
