@@ -42,12 +42,22 @@ run_asan() {
   report "asan build" $((t1 - t0))
   [ "${TNAD_SANITIZE_BUILD_ONLY:-0}" = 1 ] && return 0
   # detect_leaks: LSan at exit; the suppressions name leaks inside system libraries only.
-  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1 \
+  # The MPI sweep tests (CliMpi.*) run without LSan: OpenMPI 4.1 keeps buffers past
+  # MPI_Finalize, many of them allocated in components it has unloaded by exit, which LSan
+  # reports as "<unknown module>" (no module to name in a suppression); ASan and UBSan
+  # still check them.
+  local asan=halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+  local rc=0
+  ASAN_OPTIONS=detect_leaks=1:$asan \
   LSAN_OPTIONS=suppressions=$supp/lsan.supp:print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp \
-    ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 1800 -LE install "$@"
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 1800 -LE install -E '^CliMpi[.]' "$@" || rc=1
+  ASAN_OPTIONS=detect_leaks=0:$asan \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$supp/ubsan.supp \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 1800 -LE install -R '^CliMpi[.]' --no-tests=ignore "$@" || rc=1
   t2=$(stamp)
   report "asan tests" $((t2 - t1))
+  return $rc
 }
 
 run_tsan() {
