@@ -80,10 +80,10 @@ int grad_mode(const Args& a) {
     peak = std::max(peak, memory::peak_bytes());
   }
   std::printf("{\"peer\": \"tnad\", \"mode\": \"grad\", \"D\": %lld, \"chi\": %lld, \"steps\": %d, \"checkpoint\": %s, "
-              "\"seconds\": %.6g, \"energy\": %.15g, \"grad_norm\": %.15g, \"peak_bytes\": %lld, "
+              "\"remat\": %s, \"seconds\": %.6g, \"energy\": %.15g, \"grad_norm\": %.15g, \"peak_bytes\": %lld, "
               "\"peak_rss_bytes\": %lld, \"threads\": %d}\n",
               static_cast<long long>(a.D), static_cast<long long>(a.chi), a.steps, a.checkpoint ? "true" : "false",
-              median(times), e, gn, static_cast<long long>(peak), static_cast<long long>(memory::peak_rss_bytes()),
+              a.remat ? "true" : "false", median(times), e, gn, static_cast<long long>(peak), static_cast<long long>(memory::peak_rss_bytes()),
               omp_get_max_threads());
   return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tnad against its PyTorch peer (torch_ipeps.py) on the C4v iPEPS of the 2D Heisenberg model:
 #   (1) energy + gradient through 30 CTMRG steps at (D, chi) = (2, 20), (3, 30), (4, 32),
-#       plain and checkpointed per step: seconds (median over the rounds) and peak memory
+#       plain and checkpointed per step (and tnad's plain tape without its rematerialization,
+#       row "no-remat", against the same torch plain run): seconds (median over the rounds) and peak memory
 #       (tnad: its own buffer accounting and the RSS; torch: the RSS), and their ratios;
 #   (2) L-BFGS from the same random D = 2 tensor (chi 20) until E <= -0.6602: seconds.
 # Both start from the same tensors (uniform random, written here). Every configuration runs
@@ -31,6 +32,9 @@ for r in $(seq 1 "$rounds"); do
       "$bin" grad --tensor "$out/A$1.bin" --D "$1" --chi "$2" --steps 30 $cp --repeat 1 >> "$out/results.jsonl"
       "${peer[@]}" grad --tensor "$out/A$1.bin" --D "$1" --chi "$2" --steps 30 $cp --repeat 1 >> "$out/results.jsonl"
     done
+    # tnad's plain tape without its rematerialization of C T T and P T (CtmrgOptions::
+    # rematerialize): every intermediate held, as the peer holds them
+    "$bin" grad --tensor "$out/A$1.bin" --D "$1" --chi "$2" --steps 30 --no-remat --repeat 1 >> "$out/results.jsonl"
   done
   "$bin" lbfgs --tensor "$out/A2.bin" --D 2 --chi 20 --target -0.6602 >> "$out/results.jsonl"
   "${peer[@]}" lbfgs --tensor "$out/A2.bin" --D 2 --chi 20 --target -0.6602 >> "$out/results.jsonl"
@@ -43,11 +47,15 @@ MB = 2**-20
 def pick(peer, mode, **kw):
     return [r for r in rows if r["peer"] == peer and r["mode"] == mode and all(r.get(k) == v for k, v in kw.items())]
 print(f"threads {rows[0]['threads']}, {len(pick('tnad', 'lbfgs'))} interleaved rounds; medians (range)")
-print(f"{'D':>2} {'chi':>4} {'ckpt':>5} | {'tnad s':>8} {'torch s':>8} {'ratio':>6} | {'tnad MB':>8} {'(RSS)':>7} {'torch RSS':>9} {'ratio':>6} | dE, d|g|")
+print(f"{'D':>2} {'chi':>4} {'ckpt':>8} | {'tnad s':>8} {'torch s':>8} {'ratio':>6} | {'tnad MB':>8} {'(RSS)':>7} {'torch RSS':>9} {'ratio':>6} | dE, d|g|")
 for D, chi in ((2, 20), (3, 30), (4, 32)):
-    for cp in (False, True):
-        t = pick("tnad", "grad", D=D, chi=chi, checkpoint=cp)
-        p = pick("torch", "grad", D=D, chi=chi, checkpoint=cp)
+    for cp in (False, True, "no-remat"):
+        if cp == "no-remat":
+            t = [r for r in pick("tnad", "grad", D=D, chi=chi, checkpoint=False) if r.get("remat") is False]
+            p = pick("torch", "grad", D=D, chi=chi, checkpoint=False)
+        else:
+            t = [r for r in pick("tnad", "grad", D=D, chi=chi, checkpoint=cp) if r.get("remat") is not False]
+            p = pick("torch", "grad", D=D, chi=chi, checkpoint=cp)
         if not t or not p:
             continue
         ts, ps = st.median(r["seconds"] for r in t), st.median(r["seconds"] for r in p)
@@ -55,7 +63,7 @@ for D, chi in ((2, 20), (3, 30), (4, 32)):
                       st.median(r["peak_rss_bytes"] for r in p))
         de = abs(t[0]["energy"] - p[0]["energy"])
         dg = abs(t[0]["grad_norm"] - p[0]["grad_norm"]) / p[0]["grad_norm"]
-        print(f"{D:>2} {chi:>4} {str(cp):>5} | {ts:8.3f} {ps:8.3f} {ps / ts:5.2f}x | {tm * MB:8.1f} {tr * MB:7.0f} {pm * MB:9.0f} "
+        print(f"{D:>2} {chi:>4} {str(cp):>8} | {ts:8.3f} {ps:8.3f} {ps / ts:5.2f}x | {tm * MB:8.1f} {tr * MB:7.0f} {pm * MB:9.0f} "
               f"{pm / tr:5.2f}x | {de:.1e}, {dg:.1e}")
 for peer in ("tnad", "torch"):
     l = pick(peer, "lbfgs")
