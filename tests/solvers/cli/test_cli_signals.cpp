@@ -36,6 +36,19 @@ std::string staged(int ctm_max_iter) {
          "\ngradient = \"checkpointed\"\n[optimizer]\nmax_steps = 1\n[output]\ncheckpoint_every = 1000\n";
 }
 
+// Sends `sig` to the run `copies` times, waits for it, and checks what every stop by signal
+// must leave: exit code 128 + sig, `message` on stderr, status "interrupted" in the file
+// (returned for the test's own checks).
+Group stop_by_signal(Child& c, int sig, const std::string& file, const std::string& message, int copies = 1) {
+  for (int i = 0; i < copies; ++i) c.kill(sig);
+  Result r = c.wait();
+  EXPECT_EQ(r.exit_code, 128 + sig) << describe(r);
+  EXPECT_HAS(r.err, message);
+  Group g = read_h5(file);
+  EXPECT_EQ(g.group("meta").attr_string("status"), "interrupted");
+  return g;
+}
+
 }  // namespace
 
 // Step 2 (the D = 2 stage's first evaluation, 2500 CTMRG iterations, a second or more) is cut
@@ -50,12 +63,7 @@ TEST(CliSignals, SigtermMidStepAbandonsTheStepAndTheResumeEqualsTheUninterrupted
 
   Child c({tnad_exe(), "run", tmp / "s.toml", "-o", tmp / "out.h5"});
   ASSERT_TRUE(c.wait_line([](const std::string& l) { return step_of(l) == 1; }).has_value()) << c.err();
-  c.kill(SIGTERM);
-  Result r = c.wait();
-  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << describe(r);
-  EXPECT_HAS(r.err, "interrupted by SIGTERM at step 1");
-  Group g = read_h5(tmp / "out.h5");
-  EXPECT_EQ(g.group("meta").attr_string("status"), "interrupted");
+  const Group g = stop_by_signal(c, SIGTERM, tmp / "out.h5", "interrupted by SIGTERM at step 1");
   EXPECT_EQ(g.group("state").attr_int("step"), 1);
   EXPECT_EQ(g.group("history").dataset("step").ints(), (std::vector<int64_t>{0, 1}));
 
@@ -81,12 +89,7 @@ TEST(CliSignals, SigtermDuringTheFirstEvaluationStopsBeforeAnyState) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(std::filesystem::exists(out)) << c.err();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  c.kill(SIGTERM);
-  Result r = c.wait();
-  EXPECT_EQ(r.exit_code, 128 + SIGTERM) << describe(r);
-  EXPECT_HAS(r.err, "interrupted by SIGTERM at step 0");
-  Group g = read_h5(out);
-  EXPECT_EQ(g.group("meta").attr_string("status"), "interrupted");
+  const Group g = stop_by_signal(c, SIGTERM, out, "interrupted by SIGTERM at step 0");
   EXPECT_FALSE(g.has_group("state"));
   EXPECT_FALSE(g.has_group("history") && g.group("history").has_dataset("step") &&
                g.group("history").dataset("step").numel() > 0);
@@ -112,13 +115,7 @@ TEST(CliSignals, ASignalDeliveredTwiceCountsOnce) {
                "history = 5\nmax_steps = 400\ngrad_tol = 1e-10\n[output]\ncheckpoint_every = 50\n");
     Child c({tnad_exe(), "run", tmp / "slow.toml", "-o", tmp / "out.h5"});
     ASSERT_TRUE(c.wait_line([](const std::string& l) { return step_of(l) >= 5; }).has_value()) << c.err();
-    c.kill(sig);
-    c.kill(sig);
-    Result r = c.wait();
-    EXPECT_EQ(r.exit_code, 128 + sig) << describe(r);
-    EXPECT_HAS(r.err, "checkpoint written (continue with --resume)");
-    Group g = read_h5(tmp / "out.h5");
-    EXPECT_EQ(g.group("meta").attr_string("status"), "interrupted");
+    const Group g = stop_by_signal(c, sig, tmp / "out.h5", "checkpoint written (continue with --resume)", 2);
     EXPECT_EQ(g.group("history").dataset("step").ints().back(), g.group("state").attr_int("step"));
   }
 }
