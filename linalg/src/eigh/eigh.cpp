@@ -9,6 +9,8 @@
 #include <numeric>
 #include <vector>
 
+#include <cblas.h>
+
 #include "lapack/kernels.hpp"
 #include "common/spectral.hpp"
 #include "common/tensor_util.hpp"
@@ -105,6 +107,152 @@ Eigh record_eigh(const Tensor& A, EighFactors f, const DegeneracyOptions& degene
                           });
   return {out[0], out[1]};
 }
+
+// ---- eigh_truncated's exact adjoint from the tridiagonal factors (kernels.hpp)
+//
+// The full rule with V's cotangent zero outside the k kept columns K, a = skew(V^T Vbar),
+// inner = F o a + diag(wbar), Abar = V inner V^T, has inner nonzero only in the rows and
+// columns K (and on the diagonal where wbar is). With B = inner[:, K] (n x k) and B' = B
+// with its rows in K halved:  Abar = V_K (V B')^T + (V B') V_K^T,  and V B' = Q (Z B'),
+// V^T Vbar_K = Z^T (Q^T Vbar_K): two dormtr and two n x n x k GEMMs instead of three
+// n x n x n GEMMs and ~10 elementwise passes over n x n. Same rule, same regularised F
+// (gap_width / regularized_reciprocal: the bits of inverse_gaps), so no new trap; a
+// cotangent on a discarded eigenvalue (the discarded weight differentiated) needs every
+// column and takes the full rule (truncated_backward_full).
+struct TruncatedFactors {
+  TridiagonalEigh f;
+  Index order, kept;  // per matrix: the n positions (ascending w) by descending |w|; the first k
+  int64_t k = 0;
+  Shape batch;
+};
+
+// A tensor with A's value whose gradient goes where the node's input 0 sends it: lets a
+// recorded backward differentiate the full decomposition of A without A being saved.
+class InputAlias final : public Node {
+ public:
+  InputAlias() : Node("eigh_truncated_input") {}
+  std::vector<Tensor> vjp(const std::vector<Tensor>& g) override { return {g[0]}; }
+};
+
+NDArray full_vectors(const TruncatedFactors& t) {  // V = Q Z, row-major, every column
+  const int64_t n = t.f.n;
+  NDArray V = NDArray::empty(with_matrix(t.batch, n, n));
+  double* v = V.mutable_data();
+  for_each_matrix(t.f.count, 4 * n * n * n, [&](int64_t i) {
+    Scratch X(t.f.Z.data() + i * n * n, n * n);  // column-major Z
+    apply_q(t.f, i, false, X.data(), n);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t j = 0; j < n; ++j) v[i * n * n + r * n + j] = X[j * n + r];
+  });
+  return V;
+}
+
+// The full rule on every column: for recorded backwards (second derivatives: the full
+// decomposition is recorded on an alias of A, so the rule differentiates as eigh's does)
+// and for a cotangent on the discarded eigenvalues.
+Tensor truncated_backward_full(OpContext& c, const TruncatedFactors& t, const Tensor& gw, const Tensor& gV,
+                               const DegeneracyOptions& deg) {
+  const int64_t n = t.f.n;
+  const NDArray V = full_vectors(t), w = t.f.w.reshape(with_vector(t.batch, n));
+  Tensor a;
+  if (grad_enabled()) {
+    auto alias = std::make_shared<InputAlias>();
+    const Shape& s = c.input_shape(0);
+    alias->mutable_output_shapes().push_back(s);
+    alias->mutable_input_shapes().push_back(s);
+    alias->mutable_next() = {c.node().next()[0]};
+    // its value: V diag(w) V^T (eigh saves only its outputs, so this only has to be A's)
+    a = detail::make_output(
+        nd::matmul(nd::mul(V, w.reshape(with_matrix(t.batch, 1, n))), V, false, true).reshape(s), std::move(alias), 0);
+  } else {
+    a = Tensor(NDArray::zeros(c.input_shape(0)));
+  }
+  const Eigh full = record_eigh(reshape(a, with_matrix(t.batch, n, n)), EighFactors{w, V}, deg);
+  const Tensor gw_full = gw.defined() ? scatter_columns(gw, t.order, t.f.count, n) : Tensor();
+  const Tensor gV_full = gV.defined() ? scatter_columns(gV, t.kept, t.f.count, n) : Tensor();
+  return reshape(eigh_backward(full.w, full.V, gw_full, gV_full, deg), c.input_shape(0));
+}
+
+// The thin form above, one pass per matrix (first-order backwards).
+NDArray truncated_backward_thin(const TruncatedFactors& t, const NDArray& Vk, const NDArray* gw, const NDArray* gV,
+                                const DegeneracyOptions& deg) {
+  const int64_t n = t.f.n, k = t.k;
+  NDArray gA = NDArray::empty(with_matrix(t.batch, n, n));
+  const NDArray floors = gap_floors(spectrum_scale(t.f.w), deg);
+  const double r = std::sqrt(deg.eps);
+  double* out = gA.mutable_data();
+  for_each_matrix(t.f.count, 8 * n * n * k, [&](int64_t i) {
+    const double* w = t.f.w.data() + i * n;
+    const double* Zc = t.f.Z.data() + i * n * n;  // column-major Z
+    const int64_t* kept = t.kept->data() + i * k;
+    const int64_t* order = t.order->data() + i * n;
+    std::vector<int64_t> pos(std::size_t(n), -1);  // column of B for a kept position
+    for (int64_t j = 0; j < k; ++j) pos[std::size_t(kept[j])] = j;
+    std::vector<double> gw_asc(std::size_t(n), 0.0);
+    if (gw)
+      for (int64_t j = 0; j < n; ++j) gw_asc[std::size_t(order[j])] = gw->data()[i * n + j];
+    Scratch J(n * k), B(n * k);  // column-major n x k
+    if (gV) {
+      Scratch H(n * k);  // Q^T Vbar_K, then J = V^T Vbar_K = Z^T H
+      for (int64_t q = 0; q < n; ++q)
+        for (int64_t j = 0; j < k; ++j) H[j * n + q] = gV->data()[(i * n + q) * k + j];
+      apply_q(t.f, i, true, H.data(), k);
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, int(n), int(k), int(n), 1.0, Zc, int(n), H.data(), int(n),
+                  0.0, J.data(), int(n));
+    } else {
+      J.fill(0.0);
+    }
+    const double floor = floors.data()[i];
+    for (int64_t j = 0; j < k; ++j) {
+      const int64_t l = kept[j];
+      for (int64_t q = 0; q < n; ++q) {
+        const int64_t jq = pos[std::size_t(q)];
+        const double a = 0.5 * (jq >= 0 ? J[j * n + q] - J[jq * n + l] : J[j * n + q]);  // skew(V^T Vbar)_ql
+        const double width = gap_width(std::abs(w[q]), std::abs(w[l]), floor, r);
+        double b = regularized_reciprocal(w[l] - w[q], width, width * width, deg.rule) * a;  // F_ql a_ql
+        if (q == l) b += gw_asc[std::size_t(l)];
+        B[j * n + q] = jq >= 0 ? 0.5 * b : b;
+      }
+    }
+    Scratch Y(n * k);  // V B' = Q (Z B')
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, int(n), int(k), int(n), 1.0, Zc, int(n), B.data(), int(n),
+                0.0, Y.data(), int(n));
+    apply_q(t.f, i, false, Y.data(), k);
+    // Abar = V_K Y^T + Y V_K^T: two n x n x k GEMMs (row-major V_K is n x k; the column-
+    // major Y read row-major is Y^T, k x n). A transpose-and-add pass instead would walk
+    // the n x n result by columns.
+    double* g = out + i * n * n;
+    const double* v = Vk.data() + i * n * k;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(k), 1.0, v, int(k), Y.data(), int(n),
+                0.0, g, int(n));
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, int(n), int(n), int(k), 1.0, Y.data(), int(n), v, int(k), 1.0, g,
+                int(n));
+  });
+  return gA;
+}
+
+// The recorded op: A -> (w by descending |w|, the k kept columns of V).
+std::vector<Tensor> record_truncated(const Tensor& A, std::shared_ptr<const TruncatedFactors> t, NDArray w_sorted,
+                                     NDArray V_kept, const DegeneracyOptions& degeneracy) {
+  const std::array<Tensor, 1> in{A};
+  return record_multi(
+      "eigh_truncated", in, {std::move(w_sorted), std::move(V_kept)}, save::out(1),
+      [t, degeneracy](OpContext& c, const std::vector<Tensor>& g) {
+        const int64_t n = t->f.n, k = t->k;
+        bool discarded_cotangent = false;  // the discarded weight differentiated
+        if (g[0].defined() && k < n) {
+          const double* gw = g[0].value().data();
+          for (int64_t i = 0; i < t->f.count; ++i)
+            for (int64_t j = k; j < n; ++j) discarded_cotangent = discarded_cotangent || gw[i * n + j] != 0.0;
+        }
+        if (grad_enabled() || discarded_cotangent) return Grads{truncated_backward_full(c, *t, g[0], g[1], degeneracy)};
+        if (!g[0].defined() && !g[1].defined()) return Grads{Tensor()};
+        const NDArray gw = g[0].defined() ? g[0].value() : NDArray(), gV = g[1].defined() ? g[1].value() : NDArray();
+        return Grads{Tensor(truncated_backward_thin(*t, c.output(1).value(), g[0].defined() ? &gw : nullptr,
+                                                    g[1].defined() ? &gV : nullptr, degeneracy)
+                                .reshape(c.input_shape(0)))};
+      });
+}
 }  // namespace
 }  // namespace linalg_detail
 
@@ -129,11 +277,14 @@ TruncatedEigh eigh_truncated(const Tensor& A, const Truncation& t, const Degener
   ld::require_square(b, A.value(), op);
   ld::require_finite(A.value(), op);
   const int64_t n = b.n;
-  ld::EighFactors f = ld::eigh_factors(A.value(), true, "eigh");
+  // A's tridiagonal factors; only the kept vectors are formed (kernels.hpp, TridiagonalEigh).
+  auto tf = std::make_shared<ld::TruncatedFactors>();
+  tf->f = ld::tridiagonal_eigh(A.value(), "eigh");
+  tf->batch = b.batch;
   // Per matrix: all columns by descending |w| (ties: larger w first), and those |w|.
   auto order = std::make_shared<std::vector<int64_t>>(b.count * n);
   std::vector<double> magnitudes(std::size_t(b.count * n));
-  const double* w = f.w.data();
+  const double* w = tf->f.w.data();
   for (int64_t i = 0; i < b.count; ++i) {
     const double* wi = w + i * n;
     int64_t* oi = order->data() + i * n;
@@ -148,27 +299,47 @@ TruncatedEigh eigh_truncated(const Tensor& A, const Truncation& t, const Degener
   auto kept = std::make_shared<std::vector<int64_t>>(b.count * k);
   for (int64_t i = 0; i < b.count; ++i)
     std::copy(order->begin() + i * n, order->begin() + i * n + k, kept->begin() + i * k);
+  // V_K = Q Z_K, each column's largest-|.| entry made positive, the same flips in Z_K
+  // (so that V = Q Z stays true for the adjoint).
+  NDArray Vk = NDArray::empty(ld::with_matrix(b.batch, n, k));
+  double* vk = Vk.mutable_data();
+  double* Z = tf->f.Z.mutable_data();
+  ld::for_each_matrix(b.count, 4 * n * n * k, [&](int64_t i) {
+    ld::Scratch Zk(k * n), X(k * n);  // row j = Z's row kept[j] = column j of column-major n x k
+    for (int64_t j = 0; j < k; ++j) {
+      const double* z = Z + i * n * n + (*kept)[std::size_t(i * k + j)] * n;
+      std::copy(z, z + n, Zk.data() + j * n);
+    }
+    std::copy(Zk.data(), Zk.data() + k * n, X.data());
+    ld::apply_q(tf->f, i, false, X.data(), k);
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t j = 0; j < k; ++j) vk[i * n * k + r * k + j] = X[j * n + r];
+    ld::fix_signs(vk + i * n * k, n, k, k, Zk.data(), n);
+    for (int64_t j = 0; j < k; ++j)
+      std::copy(Zk.data() + j * n, Zk.data() + (j + 1) * n, Z + i * n * n + (*kept)[std::size_t(i * k + j)] * n);
+  });
   // w in that order, so that the discarded weight reads the tail directly (no cancellation).
+  NDArray sorted = ld::gather_values(tf->f.w.reshape(ld::with_vector(b.batch, n)), order, b.count, n);
   Tensor w_sorted, w_kept, V_kept;
   if (adjoint == TruncatedAdjoint::kept_only) {
     // The old rule, for comparisons (truncation.hpp): the kept pairs recorded alone, with
     // eigh_backward on k columns; the discarded values enter the weight as constants.
     const std::array<Tensor, 1> in{A};
-    auto out = record_multi("eigh_truncated_kept_only", in,
-                            {ld::gather_values(f.w, kept, b.count, k), ld::gather_values(f.V, kept, b.count, k)},
+    auto out = record_multi("eigh_truncated_kept_only", in, {nd::slice(sorted, -1, 0, k).clone(), std::move(Vk)},
                             save::out(0) | save::out(1), [degeneracy](OpContext& c, const std::vector<Tensor>& g) {
                               return Grads{ld::eigh_backward(c.output(0), c.output(1), g[0], g[1], degeneracy)};
                             });
     w_kept = out[0];
     V_kept = out[1];
-    const NDArray sorted = ld::gather_values(f.w, order, b.count, n);
     w_sorted = k == n ? w_kept : concatenate({w_kept, Tensor(nd::slice(sorted, -1, k, n).clone())}, -1);
   } else {
-    // Exact: the full decomposition recorded, its columns selected (cotangents zero-padded).
-    const Eigh full = ld::record_eigh(A, std::move(f), degeneracy);
-    w_sorted = ld::gather_columns(full.w, order, b.count, n);
+    tf->order = order;
+    tf->kept = kept;
+    tf->k = k;
+    auto out = ld::record_truncated(A, tf, std::move(sorted), std::move(Vk), degeneracy);
+    w_sorted = out[0];
     w_kept = k == n ? w_sorted : slice(w_sorted, -1, 0, k);
-    V_kept = ld::gather_columns(full.V, kept, b.count, k);
+    V_kept = out[1];
   }
   const Tensor total = sum(w_sorted * w_sorted, {-1});
   Tensor discarded = total * 0.0;

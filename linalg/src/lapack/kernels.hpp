@@ -61,6 +61,29 @@ void for_each_matrix(int64_t count, int64_t flops_per_matrix, F&& f) {
   if (err) std::rethrow_exception(err);
 }
 
+// Runs the BLAS calls inside LAPACK on this thread only, for its lifetime. OpenBLAS's
+// OpenMP build threads every call with omp_get_max_threads() threads; in dormtr with
+// k << n columns (dlarfb's GEMMs are n x k x 32) that costs more than it gives: n = 512,
+// k = 32, 2 threads: 2.4 ms -> 1.6 serial (OMP_WAIT_POLICY=passive: 7.3 -> 1.6). dsytrd
+// alone was also faster serial (9.1 -> 7.2 ms), but inside the C4v gradient switching the
+// team around it made the GEMMs that follow slower (+0.1 s over 30 steps): not used there.
+// omp_set_num_threads sets only the calling thread's ICV, so other threads are unaffected.
+class SerialBlas {
+ public:
+  explicit SerialBlas(bool on) : saved_(on && !omp_in_parallel() ? omp_get_max_threads() : 0) {
+    if (saved_ > 1) omp_set_num_threads(1);
+  }
+  ~SerialBlas() {
+    if (saved_ > 1) omp_set_num_threads(saved_);
+  }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+
+ private:
+  int saved_;
+};
+inline constexpr int64_t kSerialLapackMaxN = 1024;
+
 // Kernel scratch space in an NDArray buffer rather than a std::vector: sizes of 100s of KiB
 // and more come back from libad's buffer cache already resident (memory.hpp), where glibc
 // would map and page-fault a fresh block on every call (a CG solve's six m x k blocks were
@@ -116,6 +139,21 @@ struct EighFactors {
   NDArray w, V;
 };
 EighFactors eigh_factors(const NDArray& A, bool vectors, const char* op);
+// The same decomposition kept in two factors, A = Q T Q^T (dsytrd: Householder reflectors)
+// and T = Z diag(w) Z^T (dstedc on the tridiagonal T), so that V = Q Z is never formed
+// whole: a caller that needs k columns of V, or V X / V^T X for thin n x k blocks X, pays
+// O(n^2 k) each (dormtr) instead of dsyevd's O(n^3) back-transformation of all n vectors
+// (at n = 512 that was 17 of dsyevd's 29 ms). eigh_truncated's forward and exact adjoint.
+struct TridiagonalEigh {
+  int64_t count = 0, n = 0;
+  NDArray w;           // (count, n) ascending
+  NDArray Z;           // (count, n, n): row j = eigenvector j of T (LAPACK's column-major Z)
+  NDArray reflectors;  // (count, n (n - 1) / 2): column c of dsytrd's 'L' output, rows c+1..n-1
+  NDArray tau;         // (count, max(n - 1, 1))
+};
+TridiagonalEigh tridiagonal_eigh(const NDArray& A, const char* op);
+// X <- Q X (transpose false) or Q^T X (true) for matrix i; X is n x k column-major (ld n).
+void apply_q(const TridiagonalEigh& f, int64_t i, bool transpose, double* X, int64_t k);
 
 // ---- QR (reduced, diag(R) >= 0)
 struct QrFactors {

@@ -51,6 +51,60 @@ EighFactors eigh_factors(const NDArray& A, bool vectors, const char* op) {
   return f;
 }
 
+TridiagonalEigh tridiagonal_eigh(const NDArray& A, const char* op) {
+  const MatrixBatch b = matrix_batch(A, op);
+  require_square(b, A, op);
+  require_finite(A, op);
+  const int64_t n = b.n, packed = n * (n - 1) / 2, nt = std::max<int64_t>(n - 1, 1);
+  TridiagonalEigh f;
+  f.count = b.count;
+  f.n = n;
+  f.w = NDArray::empty(Shape{b.count, n});
+  f.Z = NDArray::empty(Shape{b.count, n, n});
+  f.reflectors = NDArray::empty(Shape{b.count, std::max<int64_t>(packed, 1)});
+  f.tau = NDArray::empty(Shape{b.count, nt});
+  const double* a = A.data();
+  double *w = f.w.mutable_data(), *Z = f.Z.mutable_data(), *R = f.reflectors.mutable_data(),
+         *tau = f.tau.mutable_data();
+  for_each_matrix(b.count, 4 * n * n * n, [&](int64_t i) {
+    Scratch work(n * n), e(nt);
+    symmetrized(a + i * n * n, n, work.data());
+    double* wi = w + i * n;
+    int info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', int(n), work.data(), int(n), wi, e.data(), tau + i * nt);
+    if (info != 0) lapack_error(op, "dsytrd", info, i, A.shape(), "illegal argument");
+    // Column c's reflector lies in rows c+2..n-1 (row c+1 holds e, read as 1 by dormtr).
+    double* Ri = R + i * std::max<int64_t>(packed, 1);
+    for (int64_t c = 0, o = 0; c + 1 < n; o += n - 1 - c, ++c)
+      std::copy(work.data() + c * n + c + 1, work.data() + (c + 1) * n, Ri + o);
+    Scratch d(wi, n), ee(e.data(), nt);
+    double* Zi = Z + i * n * n;
+    info = LAPACKE_dstedc(LAPACK_COL_MAJOR, 'I', int(n), wi, e.data(), Zi, int(n));
+    if (info > 0) {  // divide and conquer failed: the implicit QL/QR iteration
+      std::copy(d.data(), d.data() + n, wi);
+      info = LAPACKE_dsteqr(LAPACK_COL_MAJOR, 'I', int(n), wi, ee.data(), Zi, int(n));
+      if (info > 0) lapack_error(op, "dsteqr", info, i, A.shape(), "the eigensolver did not converge");
+    }
+    if (info < 0) lapack_error(op, "dstedc", info, i, A.shape(), "illegal argument");
+  });
+  return f;
+}
+
+void apply_q(const TridiagonalEigh& f, int64_t i, bool transpose, double* X, int64_t k) {
+  const int64_t n = f.n, packed = std::max<int64_t>(n * (n - 1) / 2, 1);
+  if (n < 2 || k < 1) return;  // Q = I
+  // dormtr reads the reflectors below the diagonal of an n x n array (and writes its
+  // subdiagonal, restored on return): unpack them into one.
+  Scratch q(n * n);
+  q.fill(0.0);
+  const double* Ri = f.reflectors.data() + i * packed;
+  for (int64_t c = 0, o = 0; c + 1 < n; o += n - 1 - c, ++c)
+    std::copy(Ri + o, Ri + o + (n - 1 - c), q.data() + c * n + c + 1);
+  const SerialBlas serial(n <= kSerialLapackMaxN);
+  const int info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', transpose ? 'T' : 'N', int(n), int(k), q.data(),
+                                  int(n), f.tau.data() + i * std::max<int64_t>(n - 1, 1), X, int(n));
+  if (info != 0) lapack_error("eigh_truncated", "dormtr", info, i, Shape{n, n}, "illegal argument");
+}
+
 QrFactors qr_factors(const NDArray& A, const char* op) {
   const MatrixBatch b = matrix_batch(A, op);
   require_finite(A, op);
