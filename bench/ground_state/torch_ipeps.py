@@ -210,6 +210,8 @@ def cmd_grad(args):
         e, g = float(E), float(A.grad.norm())
     print(json.dumps({'peer': 'torch', 'mode': 'grad', 'D': args.D, 'chi': args.chi, 'steps': args.steps,
                       'checkpoint': args.checkpoint, 'seconds': float(np.median(times)), 'all_seconds': times,
+                      'first_seconds': times[0],
+                      'warm_seconds': float(np.median(times[1:])) if len(times) > 1 else None,
                       'energy': e, 'grad_norm': g, 'peak_rss_bytes': peak_rss_bytes(),
                       'threads': torch.get_num_threads(), 'torch': torch.__version__}), flush=True)
 

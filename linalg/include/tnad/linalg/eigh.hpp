@@ -15,9 +15,11 @@
 // first), e.g. C4v corner projectors. How many: kept_rank (truncation.hpp) on the
 // descending |w| — max_rank, rel_cutoff / abs_cutoff against |w|, keep_multiplets (a +-w
 // pair counts as a multiplet: which of the two to keep would be an arbitrary choice); one k
-// for a batch. It records the full decomposition and selects columns, so the cotangents
-// are zero-padded into the full rule: this is the exact truncated adjoint (equal to the
-// Sylvester form of docs/adjoints.md, "truncated SVD", not the "old rule").
+// for a batch. Its adjoint is the full rule with the cotangents zero-padded into the
+// discarded columns: the exact truncated adjoint (equal to the Sylvester form of
+// docs/adjoints.md, "truncated SVD", not the "old rule"). It is computed from A's
+// tridiagonal factors without forming the discarded vectors: dsytrd + dstedc, the kept
+// vectors by dormtr, a first-order backward in O(n^2 k) (docs/adjoints.md, "eigh").
 // Requires |w_discarded| < |w_kept| for a finite true gradient (keep_multiplets ensures it).
 // discarded_weight: sum_{discarded} w_i^2 / sum_i w_i^2 per matrix (the squared Frobenius
 // error of A ~ V_k diag(w_k) V_k^H relative to |A|_F^2, as svd_truncated's), differentiable,
