@@ -7,6 +7,7 @@
 // (independent) rule with the cotangents zero-padded, and finite differences.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <string>
@@ -44,13 +45,22 @@ NDArray truncated_grad(const NDArray& A, const Truncation& t, const Terms& terms
   return g.value();
 }
 
-// The same loss through eigh (every pair recorded) and a constant selection of the columns
+// A loss of the kept pairs that does not depend on the basis chosen inside a degenerate
+// kept eigenspace (nor on the vectors' signs): eigh and eigh_truncated factor A by different
+// LAPACK paths, so only such a loss is comparable between them.
+Tensor invariant_loss(const Tensor& w, const Tensor& V) {
+  const int64_t n = V.size(-2);
+  const Tensor G1(NDArray::randn(Shape{n, n}, 31)), G2(NDArray::randn(Shape{n, n}, 32));
+  return sum(w * w * w) + vdot(G1, matmul(V * expand_dims(w, -2), transpose(V))) + vdot(G2, matmul(V, transpose(V)));
+}
+
+// That loss through eigh (every pair recorded) and a constant selection of the columns
 // eigh_truncated keeps: eigh's full rule with zero-padded cotangents.
-NDArray reference_grad(const NDArray& A, const Truncation& t, const Terms& terms, const DegeneracyOptions& deg) {
+NDArray reference_grad(const NDArray& A, const Truncation& t) {
   const int64_t n = A.size(-1);
-  const int64_t k = eigh_truncated(Tensor(A), t, deg).w.size(-1);
+  const int64_t k = eigh_truncated(Tensor(A), t).w.size(-1);
   const Tensor x(A, true);
-  const Eigh e = eigh(x, deg);
+  const Eigh e = eigh(x);
   const double* w = e.w.value().data();
   std::vector<int64_t> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), 0);
@@ -62,7 +72,13 @@ NDArray reference_grad(const NDArray& A, const Truncation& t, const Terms& terms
   for (int64_t j = 0; j < k; ++j) E.mutable_data()[order[std::size_t(j)] * k + j] = 1.0;
   const Tensor sel(E);
   const Tensor wk = reshape(matmul(reshape(e.w, Shape{1, n}), sel), Shape{k});
-  return grad(loss_of(wk, matmul(e.V, sel), terms), x).value();
+  return grad(invariant_loss(wk, matmul(e.V, sel)), x).value();
+}
+
+NDArray truncated_invariant_grad(const NDArray& A, const Truncation& t) {
+  const Tensor x(A, true);
+  const auto f = eigh_truncated(x, t);
+  return grad(invariant_loss(f.w, f.V), x).value();
 }
 
 double max_rel_diff(const NDArray& a, const NDArray& b) {
@@ -118,13 +134,36 @@ TEST(EighTruncatedBackwardPaths, ThinAndFullRuleAgree) {
       }
 }
 
+// Against eigh, whose dsyevd rounds differently: the two gradients can differ by the
+// rounding of w amplified by F, ~eps max|w| / (smallest gap); allowed 100 times that. An exact
+// multiplet is left out: there both rules drop the within-multiplet terms (F = 0 where the
+// gap is below its width, docs/linalg.md "Degeneracy options"), and for a loss like
+// <G, V diag(w) V^T> those are finite in the limit (a_ij ~ (w_j - w_i)), so the two
+// factorisations' different rounding of the "equal" values gives different gradients.
 TEST(EighTruncatedBackwardPaths, ThinEqualsEighsRuleWithZeroPaddedCotangents) {
+  int compared = 0;
   for (const Case& c : cases()) {
     if (c.A.ndim() != 2) continue;
-    EXPECT_LT(max_rel_diff(truncated_grad(c.A, c.t, {true, true}, {}, false), reference_grad(c.A, c.t, {true, true}, {})),
-              1e-11)
+    // the smallest gap F sees: a kept value against any other
+    const NDArray wa = eigh(Tensor(c.A)).w.value(), wk = eigh_truncated(Tensor(c.A), c.t).w.value();
+    double gap = 1e300, scale = 0.0;
+    bool multiplet = false;
+    for (int64_t i = 0; i < wa.numel(); ++i) scale = std::max(scale, std::abs(wa.data()[i]));
+    for (int64_t j = 0; j < wk.numel(); ++j) {
+      int near = 0;  // values within 1e-6 scale of kept value j: itself, and a multiplet's others
+      for (int64_t i = 0; i < wa.numel(); ++i) {
+        const double d = std::abs(wk.data()[j] - wa.data()[i]);
+        if (d <= 1e-6 * scale) ++near;
+        else gap = std::min(gap, d);
+      }
+      multiplet = multiplet || near > 1;
+    }
+    if (multiplet) continue;  // see above
+    ++compared;
+    EXPECT_LT(max_rel_diff(truncated_invariant_grad(c.A, c.t), reference_grad(c.A, c.t)), 100 * 2.2e-16 * scale / gap)
         << c.name;
   }
+  EXPECT_GE(compared, 3);
 }
 
 // A loss invariant under the vectors' signs; no discarded-weight term, so the thin form runs.

@@ -62,12 +62,14 @@ void for_each_matrix(int64_t count, int64_t flops_per_matrix, F&& f) {
 }
 
 // Runs the BLAS calls inside LAPACK on this thread only, for its lifetime. OpenBLAS's
-// OpenMP build threads every call with omp_get_max_threads() threads; in dormtr with
-// k << n columns (dlarfb's GEMMs are n x k x 32) that costs more than it gives: n = 512,
-// k = 32, 2 threads: 2.4 ms -> 1.6 serial (OMP_WAIT_POLICY=passive: 7.3 -> 1.6). dsytrd
-// alone was also faster serial (9.1 -> 7.2 ms), but inside the C4v gradient switching the
-// team around it made the GEMMs that follow slower (+0.1 s over 30 steps): not used there.
-// omp_set_num_threads sets only the calling thread's ICV, so other threads are unaffected.
+// OpenMP build threads every call with omp_get_max_threads() threads; in dsytrd (half of it
+// BLAS-2 dsymv, memory-bound) and in dormtr with k << n columns (dlarfb's GEMMs are
+// n x k x 32) that costs more than it gives at n <= 1024. n = 512, k = 32, 2 threads:
+// dsytrd 9.1 -> 7.2 ms, dormtr 2.4 -> 1.6 ms serial; with OMP_WAIT_POLICY=passive (the
+// threads sleep between calls) 23.8 -> 7.0 and 7.3 -> 1.6. In the D = 4, chi = 32 C4v
+// gradient: warm 1.05 -> 1.00 s (active), 1.53 -> 1.01 s (passive). dstedc gained < 3 %
+// and stays threaded. omp_set_num_threads sets only the calling thread's ICV, so other
+// threads are unaffected.
 class SerialBlas {
  public:
   explicit SerialBlas(bool on) : saved_(on && !omp_in_parallel() ? omp_get_max_threads() : 0) {

@@ -70,7 +70,11 @@ TridiagonalEigh tridiagonal_eigh(const NDArray& A, const char* op) {
     Scratch work(n * n), e(nt);
     symmetrized(a + i * n * n, n, work.data());
     double* wi = w + i * n;
-    int info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', int(n), work.data(), int(n), wi, e.data(), tau + i * nt);
+    int info;
+    {
+      const SerialBlas serial(n <= kSerialLapackMaxN);  // dsytrd is half BLAS-2 (dsymv)
+      info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', int(n), work.data(), int(n), wi, e.data(), tau + i * nt);
+    }
     if (info != 0) lapack_error(op, "dsytrd", info, i, A.shape(), "illegal argument");
     // Column c's reflector lies in rows c+2..n-1 (row c+1 holds e, read as 1 by dormtr).
     double* Ri = R + i * std::max<int64_t>(packed, 1);
