@@ -199,3 +199,36 @@ TEST(CtmrgGrad, KeptOnlyRuleChangesOnlyTheGradient) {
 }
 
 }  // namespace
+
+namespace {
+
+// An exactly degenerate corner spectrum: a CTMRG environment (C0, T0) doubled on its chi
+// legs, C = C0 (x) 1_2 and T = T0 (x) 1_2, makes the enlarged corner M0 (x) 1_2, every
+// eigenvalue twice. The eigh rule drops F o a inside an exact pair, although for some
+// losses its limit is finite (docs/adjoints.md, "Degenerate spectra"); C' = diag(w) would be
+// hit if the cotangent of C' had an off-diagonal part inside a pair. For a loss that keeps
+// the symmetry behind the degeneracy (here the doubling; in physics e.g. SU(2)) that part
+// is a multiple of the identity (Schur) and the dropped term is 0: the gradient of one step
+// of a gauge-invariant function, sum_u Tr(C' T'_u C' T'_u^T), must match finite differences
+// taken along random, degeneracy-breaking directions.
+TEST(CtmrgGrad, C4vStepAtAnExactlyDegenerateCornerSpectrum) {
+  const Tensor A = c4v_symmetrize(rand({2, 2, 2, 2, 2}, 7, -1.0, 1.0));
+  const C4vEnv e0 = ctmrg_c4v(A, fixed_iterations(4, 10)).env;
+  NDArray one = NDArray::zeros(Shape{2, 2});
+  one.mutable_data()[0] = one.mutable_data()[3] = 1.0;
+  const Tensor I2(one);
+  const Tensor C = reshape(einsum("xy,st->xsyt", {e0.C, I2}), Shape{8, 8});
+  const Tensor T = reshape(einsum("xuX,st->xsuXt", {e0.T, I2}), Shape{8, 4, 8});
+  CtmrgOptions o;
+  o.chi = 8;  // four exact pairs kept
+  auto f = [&](const Tensor& Tin) {
+    const C4vEnv e = ctmrg_c4v_step(C4vEnv{C, Tin}, A, o);
+    return einsum("ab,buc,cd,aud->", {e.C, e.T, e.C, e.T});
+  };
+  const Tensor Tv(T.value(), true);
+  const Tensor g = grad(f(Tv), Tv);
+  EXPECT_TRUE(nd::all_finite(g.value()));
+  EXPECT_LT(directional_error(f, Tv.detach(), g, 4, 77), 1e-6);
+}
+
+}  // namespace
