@@ -138,12 +138,7 @@ NDArray full_vectors(const TruncatedFactors& t) {  // V = Q Z, row-major, every 
   const int64_t n = t.f.n;
   NDArray V = NDArray::empty(with_matrix(t.batch, n, n));
   double* v = V.mutable_data();
-  for_each_matrix(t.f.count, 4 * n * n * n, [&](int64_t i) {
-    Scratch X(t.f.Z.data() + i * n * n, n * n);  // column-major Z
-    apply_q(t.f, i, false, X.data(), n);
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t j = 0; j < n; ++j) v[i * n * n + r * n + j] = X[j * n + r];
-  });
+  for_each_matrix(t.f.count, 4 * n * n * n, [&](int64_t i) { eigenvectors(t.f, i, nullptr, n, v + i * n * n); });
   return V;
 }
 
@@ -305,18 +300,13 @@ TruncatedEigh eigh_truncated(const Tensor& A, const Truncation& t, const Degener
   double* vk = Vk.mutable_data();
   double* Z = tf->f.Z.mutable_data();
   ld::for_each_matrix(b.count, 4 * n * n * k, [&](int64_t i) {
-    ld::Scratch Zk(k * n), X(k * n);  // row j = Z's row kept[j] = column j of column-major n x k
-    for (int64_t j = 0; j < k; ++j) {
-      const double* z = Z + i * n * n + (*kept)[std::size_t(i * k + j)] * n;
-      std::copy(z, z + n, Zk.data() + j * n);
-    }
-    std::copy(Zk.data(), Zk.data() + k * n, X.data());
-    ld::apply_q(tf->f, i, false, X.data(), k);
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t j = 0; j < k; ++j) vk[i * n * k + r * k + j] = X[j * n + r];
-    ld::fix_signs(vk + i * n * k, n, k, k, Zk.data(), n);
-    for (int64_t j = 0; j < k; ++j)
-      std::copy(Zk.data() + j * n, Zk.data() + (j + 1) * n, Z + i * n * n + (*kept)[std::size_t(i * k + j)] * n);
+    const int64_t* cols = kept->data() + i * k;
+    double* v = vk + i * n * k;
+    ld::eigenvectors(tf->f, i, cols, k, v);
+    ld::Scratch Zk(k * n);  // row j = Z's row cols[j], flipped with V's column j
+    for (int64_t j = 0; j < k; ++j) std::copy(Z + (i * n + cols[j]) * n, Z + (i * n + cols[j] + 1) * n, Zk.data() + j * n);
+    ld::fix_signs(v, n, k, k, Zk.data(), n);
+    for (int64_t j = 0; j < k; ++j) std::copy(Zk.data() + j * n, Zk.data() + (j + 1) * n, Z + (i * n + cols[j]) * n);
   });
   // w in that order, so that the discarded weight reads the tail directly (no cancellation).
   NDArray sorted = ld::gather_values(tf->f.w.reshape(ld::with_vector(b.batch, n)), order, b.count, n);

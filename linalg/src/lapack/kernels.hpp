@@ -156,6 +156,9 @@ struct TridiagonalEigh {
 TridiagonalEigh tridiagonal_eigh(const NDArray& A, const char* op);
 // X <- Q X (transpose false) or Q^T X (true) for matrix i; X is n x k column-major (ld n).
 void apply_q(const TridiagonalEigh& f, int64_t i, bool transpose, double* X, int64_t k);
+// V = Q Z_cols for matrix i: the eigenvectors cols[0..k) (all n when cols is null) as the
+// columns of a row-major n x k V.
+void eigenvectors(const TridiagonalEigh& f, int64_t i, const int64_t* cols, int64_t k, double* V);
 
 // ---- QR (reduced, diag(R) >= 0)
 struct QrFactors {

@@ -109,6 +109,19 @@ void apply_q(const TridiagonalEigh& f, int64_t i, bool transpose, double* X, int
   if (info != 0) lapack_error("eigh_truncated", "dormtr", info, i, Shape{n, n}, "illegal argument");
 }
 
+void eigenvectors(const TridiagonalEigh& f, int64_t i, const int64_t* cols, int64_t k, double* V) {
+  const int64_t n = f.n;
+  const double* Zi = f.Z.data() + i * n * n;  // row j = eigenvector j of T
+  Scratch X(n * k);                           // column-major n x k
+  for (int64_t j = 0; j < k; ++j) {
+    const double* z = Zi + (cols ? cols[j] : j) * n;
+    std::copy(z, z + n, X.data() + j * n);
+  }
+  apply_q(f, i, false, X.data(), k);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t j = 0; j < k; ++j) V[r * k + j] = X[j * n + r];
+}
+
 QrFactors qr_factors(const NDArray& A, const char* op) {
   const MatrixBatch b = matrix_batch(A, op);
   require_finite(A, op);
