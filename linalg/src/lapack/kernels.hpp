@@ -67,9 +67,9 @@ void for_each_matrix(int64_t count, int64_t flops_per_matrix, F&& f) {
 // n x k x 32) that costs more than it gives at n <= 1024. n = 512, k = 32, 2 threads:
 // dsytrd 9.1 -> 7.2 ms, dormtr 2.4 -> 1.6 ms serial; with OMP_WAIT_POLICY=passive (the
 // threads sleep between calls) 23.8 -> 7.0 and 7.3 -> 1.6. In the D = 4, chi = 32 C4v
-// gradient: warm 1.05 -> 1.00 s (active), 1.53 -> 1.01 s (passive). dstedc gained < 3 %
-// and stays threaded. omp_set_num_threads sets only the calling thread's ICV, so other
-// threads are unaffected.
+// gradient: warm 1.05 -> 1.00 s (active), 1.53 -> 1.01 s (passive). dstedc up to
+// n = 512 too (kSerialStedcMaxN; its gain is ~2 % of that gradient). omp_set_num_threads
+// sets only the calling thread's ICV, so other threads are unaffected.
 class SerialBlas {
  public:
   explicit SerialBlas(bool on) : saved_(on && !omp_in_parallel() ? omp_get_max_threads() : 0) {
@@ -85,6 +85,7 @@ class SerialBlas {
   int saved_;
 };
 inline constexpr int64_t kSerialLapackMaxN = 1024;
+inline constexpr int64_t kSerialStedcMaxN = 512;
 
 // Kernel scratch space in an NDArray buffer rather than a std::vector: sizes of 100s of KiB
 // and more come back from libad's buffer cache already resident (memory.hpp), where glibc

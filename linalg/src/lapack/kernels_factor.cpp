@@ -82,11 +82,17 @@ TridiagonalEigh tridiagonal_eigh(const NDArray& A, const char* op) {
       std::copy(work.data() + c * n + c + 1, work.data() + (c + 1) * n, Ri + o);
     Scratch d(wi, n), ee(e.data(), nt);
     double* Zi = Z + i * n * n;
-    info = LAPACKE_dstedc(LAPACK_COL_MAJOR, 'I', int(n), wi, e.data(), Zi, int(n));
-    if (info > 0) {  // divide and conquer failed: the implicit QL/QR iteration
-      std::copy(d.data(), d.data() + n, wi);
-      info = LAPACKE_dsteqr(LAPACK_COL_MAJOR, 'I', int(n), wi, ee.data(), Zi, int(n));
-      if (info > 0) lapack_error(op, "dsteqr", info, i, A.shape(), "the eigensolver did not converge");
+    {
+      // dstedc's merges are GEMMs of at most n/2 x n/2 x n/2: up to n = 512 one thread is
+      // faster (n = 512: 2.6 ms against 3.2 with two threads, 3.2 against 4.1 under
+      // OMP_WAIT_POLICY=passive; n = 1024: 52 against 47 ms, so larger n keep the threads).
+      const SerialBlas serial(n <= kSerialStedcMaxN);
+      info = LAPACKE_dstedc(LAPACK_COL_MAJOR, 'I', int(n), wi, e.data(), Zi, int(n));
+      if (info > 0) {  // divide and conquer failed: the implicit QL/QR iteration
+        std::copy(d.data(), d.data() + n, wi);
+        info = LAPACKE_dsteqr(LAPACK_COL_MAJOR, 'I', int(n), wi, ee.data(), Zi, int(n));
+        if (info > 0) lapack_error(op, "dsteqr", info, i, A.shape(), "the eigensolver did not converge");
+      }
     }
     if (info < 0) lapack_error(op, "dstedc", info, i, A.shape(), "illegal argument");
   });
