@@ -114,7 +114,7 @@ Eigh record_eigh(const Tensor& A, EighFactors f, const DegeneracyOptions& degene
 // inner = F o a + diag(wbar), Abar = V inner V^T, has inner nonzero only in the rows and
 // columns K (and on the diagonal where wbar is). With B = inner[:, K] (n x k) and B' = B
 // with its rows in K halved:  Abar = V_K (V B')^T + (V B') V_K^T,  and V B' = Q (Z B'),
-// V^T Vbar_K = Z^T (Q^T Vbar_K): two dormtr and two n x n x k GEMMs instead of three
+// V^T Vbar_K = Z^T (Q^T Vbar_K): two dormtr, two n x n x k GEMMs and a dsyr2k instead of three
 // n x n x n GEMMs and ~10 elementwise passes over n x n. Same rule, same regularised F
 // (gap_width / regularized_reciprocal: the bits of inverse_gaps), so no new trap; a
 // cotangent on a discarded eigenvalue (the discarded weight differentiated) needs every
@@ -213,15 +213,18 @@ NDArray truncated_backward_thin(const TruncatedFactors& t, const NDArray& Vk, co
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, int(n), int(k), int(n), 1.0, Zc, int(n), B.data(), int(n),
                 0.0, Y.data(), int(n));
     apply_q(t.f, i, false, Y.data(), k);
-    // Abar = V_K Y^T + Y V_K^T: two n x n x k GEMMs (row-major V_K is n x k; the column-
-    // major Y read row-major is Y^T, k x n). A transpose-and-add pass instead would walk
-    // the n x n result by columns.
+    // Abar = V_K Y^T + Y V_K^T: one symmetric rank-2k update of the lower triangle, then
+    // the upper mirrored (half the flops of two n x n x k GEMMs; n = 512, k = 32: 0.60
+    // against 0.85 ms with the mirror). dsyr2k wants both n x k row-major: Y transposed.
     double* g = out + i * n * n;
     const double* v = Vk.data() + i * n * k;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(k), 1.0, v, int(k), Y.data(), int(n),
-                0.0, g, int(n));
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasTrans, int(n), int(n), int(k), 1.0, Y.data(), int(n), v, int(k), 1.0, g,
-                int(n));
+    Scratch Yr(n * k);
+    for (int64_t q = 0; q < n; ++q)
+      for (int64_t j = 0; j < k; ++j) Yr[q * k + j] = Y[j * n + q];
+    cblas_dsyr2k(CblasRowMajor, CblasLower, CblasNoTrans, int(n), int(k), 1.0, v, int(k), Yr.data(), int(k), 0.0, g,
+                 int(n));
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t c = r + 1; c < n; ++c) g[r * n + c] = g[c * n + r];
   });
   return gA;
 }
