@@ -37,7 +37,12 @@ Tensor c4v_peps_state(const Tensor& A) {
 Tensor c4v_energy_of(const Tensor& state, const C4vEnv& env, const LatticeHamiltonian& H) {
   if (state.size(0) != H.d)
     throw_error("c4v_energy: the tensor's physical dimension is ", state.size(0), ", the model's ", H.d);
-  Tensor e = 2.0 * bond_expectation(rdm2x1(env, state), H.nn);
+  // The state is c4v_symmetrize'd (c4v_peps_state) and the environment ctmrg_c4v's: the
+  // pair's halves are mirror images, one is contracted (exact gradient: the symmetrization
+  // projects A's onto the symmetric directions, rdm.hpp). Others (a loaded environment)
+  // take both halves.
+  const Tensor rho = mirror_symmetric(env, state) ? rdm2x1_mirror_symmetric(env, state) : rdm2x1(env, state);
+  Tensor e = 2.0 * bond_expectation(rho, H.nn);
   if (H.nnn.defined()) {
     // the diagonal pair (1 top left, 4 bottom right) of the plaquette: sites 2 and 3 traced out
     const Tensor rho = rdm2x2(to_ctm_env(env), state);  // (s1 s2 s3 s4, s1' s2' s3' s4')

@@ -3,6 +3,7 @@
 
 #include "ctmrg/ctmrg_internal.hpp"
 #include "tnad/ad/error.hpp"
+#include "tnad/ad/nd.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/tensornet/einsum.hpp"
 
@@ -67,12 +68,16 @@ Tensor normalized(const Tensor& rho) {
 // (one site: the same environment everywhere; a unit cell: the site's own, ctmrg.hpp).
 namespace {
 
+// Left half of the pair, open (T_t right c, ket r, bra R, T_b right i, s, s').
+Tensor left_half(const Split& e, const Tensor& A) {
+  return contract("ab,auUc,blLk,jk,jdDi,suldr,SULDR->crRisS", {e.C_tl, e.T_t, e.T_l, e.C_bl, e.T_b, A, A});
+}
+
 Tensor rdm2x1(const CtmEnv& left, const Tensor& A1, const CtmEnv& right, const Tensor& A2) {
   const Split e = split_env(left, A1, "rdm2x1");
   const Split f = split_env(right, A2, "rdm2x1");
-  // Left half, open (T_t right c, ket r, bra R, T_b right i, s, s'); right half, open
-  // (T_t left c, ket l, bra L, T_b left i, s, s').
-  const Tensor L = contract("ab,auUc,blLk,jk,jdDi,suldr,SULDR->crRisS", {e.C_tl, e.T_t, e.T_l, e.C_bl, e.T_b, A1, A1});
+  // Right half, open (T_t left c, ket l, bra L, T_b left i, s, s').
+  const Tensor L = left_half(e, A1);
   const Tensor R = contract("cuUf,fe,erRg,hg,idDh,suldr,SULDR->clLisS", {f.T_t, f.C_tr, f.T_r, f.C_br, f.T_b, A2, A2});
   return normalized(contract("crRiaA,crRibB->abAB", {L, R}));
 }
@@ -183,6 +188,42 @@ Tensor value_per_site(const CtmEnv& env, const Tensor& a) {
 // ---------------------------------------------------------------- C4v
 Tensor rdm1x1(const C4vEnv& env, const Tensor& A) { return rdm1x1(to_ctm_env(env), A); }
 Tensor rdm2x1(const C4vEnv& env, const Tensor& A) { return rdm2x1(to_ctm_env(env), A); }
+
+namespace {
+constexpr double kMirrorTol = 1e-12;  // tells rounding from a real asymmetry
+
+// max |x - permute(x, p)| / max |x| (values only; 0 for x = 0).
+double asymmetry(const Tensor& x, const std::vector<int64_t>& p) {
+  const double scale = nd::max_abs(x.value());
+  return scale == 0.0 ? 0.0 : nd::max_abs(nd::sub(nd::permute(x.value(), p), x.value())) / scale;
+}
+struct MirrorAsymmetry {
+  double A, C, T;
+  bool within() const { return A <= kMirrorTol && C <= kMirrorTol && T <= kMirrorTol; }
+};
+MirrorAsymmetry mirror_asymmetry(const C4vEnv& env, const Tensor& A, const char* who) {
+  split_env(to_ctm_env(env), A, who);  // the shapes, as rdm2x1 checks them
+  return {asymmetry(A, {0, 1, 4, 3, 2}), asymmetry(env.C, {1, 0}), asymmetry(env.T, {2, 1, 0})};
+}
+}  // namespace
+
+bool mirror_symmetric(const C4vEnv& env, const Tensor& A) {
+  return mirror_asymmetry(env, A, "mirror_symmetric").within();
+}
+
+// Mirrored (left <-> right), the pair's right half is its left half leg for leg (T_t's
+// outer leg, the ket and bra legs towards the other site, T_b's outer leg, s, s').
+Tensor rdm2x1_mirror_symmetric(const C4vEnv& env, const Tensor& A) {
+  const char* who = "rdm2x1_mirror_symmetric";
+  const MirrorAsymmetry m = mirror_asymmetry(env, A, who);
+  if (!m.within())
+    throw_error(who, ": the network is not mirror-symmetric (relative asymmetry of A under l <-> r ", m.A,
+                ", of C under transposition ", m.C, ", of T under the swap of its outer legs ", m.T, "; tolerance ",
+                kMirrorTol, "): use rdm2x1");
+  const Tensor L = left_half(split_env(to_ctm_env(env), A, who), A);
+  return normalized(contract("crRiaA,crRibB->abAB", {L, L}));
+}
+
 Tensor rdm1x2(const C4vEnv& env, const Tensor& A) { return rdm1x2(to_ctm_env(env), A); }
 Tensor rdm2x2(const C4vEnv& env, const Tensor& A) { return rdm2x2(to_ctm_env(env), A); }
 

@@ -3,6 +3,12 @@
 // against exact results: tests/tensornet/ctmrg/test_ctmrg_ising.cpp.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+
+#include "tnad/ad/autograd.hpp"
+#include "tnad/ad/error.hpp"
+#include "tnad/ad/memory.hpp"
 #include "tnad/ad/nd.hpp"
 #include "tnad/ad/ops.hpp"
 #include "tnad/tensornet/ctmrg.hpp"
@@ -84,6 +90,94 @@ TEST(Rdm, PlaquetteOfAStateWithoutSymmetry) {
   const Ctmrg r = ctmrg(A, converged(24));
   ASSERT_TRUE(r.info.converged);
   expect_consistent(r.env, A, 1e-9);
+}
+
+
+// The pair of a C4v state in a C4v environment from one half (rdm2x1_mirror_symmetric):
+// the same value and, through c4v_symmetrize (as c4v_energy differentiates it), the same
+// gradient as both halves, with about half of the tape; a broken symmetry is an error.
+struct MirrorCase {
+  Tensor B, h;
+  CtmrgOptions o;
+  // Tr(rho h) of A = c4v_symmetrize(x), rho from one or both halves, after a fixed
+  // number of CTMRG iterations (the environment differentiated too).
+  Tensor f(const Tensor& x, bool mirror) const {
+    const Tensor A = c4v_symmetrize(x);
+    const C4vEnv env = ctmrg_c4v(A, o).env;
+    return einsum("abcd,cdab->", mirror ? rdm2x1_mirror_symmetric(env, A) : rdm2x1(env, A), h);
+  }
+};
+MirrorCase mirror_case(uint64_t seed) {
+  MirrorCase m;
+  m.B = rand({2, 3, 3, 3, 3}, seed, -1.0, 1.0, true);
+  const Tensor h = rand({2, 2, 2, 2}, seed + 1, -1.0, 1.0);
+  m.h = h + permute(h, {2, 3, 0, 1});
+  m.o.chi = 12;
+  m.o.tol = 0.0;
+  m.o.max_iter = 8;
+  return m;
+}
+
+TEST(Rdm, MirrorSymmetricPairEqualsBothHalves) {
+  for (uint64_t seed : {71, 72}) {
+    const MirrorCase m = mirror_case(seed);
+    const Tensor e1 = m.f(m.B, true), e2 = m.f(m.B, false);
+    EXPECT_LT(std::abs(e1.item() - e2.item()), 1e-13 * std::max(1.0, std::abs(e2.item()))) << "seed " << seed;
+    const Tensor g1 = grad(e1, m.B), g2 = grad(e2, m.B);
+    EXPECT_LT(nd::max_abs(nd::sub(g1.value(), g2.value())), 1e-11 * nd::max_abs(g2.value())) << "seed " << seed;
+    // and against central differences along random directions
+    for (uint64_t k = 0; k < 2; ++k) {
+      Tensor v = randn(m.B.shape(), 100 * seed + k);
+      v = v / norm(v);
+      const double eps = 1e-5;
+      const double fd =
+          (m.f((m.B + v * eps).detach(), true).item() - m.f((m.B - v * eps).detach(), true).item()) / (2 * eps);
+      EXPECT_LT(std::abs(fd - nd::dot(g1.value(), v.value())), 1e-6 * std::max(std::abs(fd), 1e-3 * nd::norm(g1.value())))
+          << "seed " << seed << " direction " << k;
+    }
+  }
+}
+
+TEST(Rdm, MirrorSymmetricPairHoldsOneHalfOnTheTape) {
+  const MirrorCase m = mirror_case(73);
+  const Tensor A = c4v_symmetrize(m.B);
+  C4vEnv env;
+  {
+    NoGradGuard ng;
+    env = ctmrg_c4v(A.detach(), m.o).env;
+  }
+  auto tape_bytes = [&](bool mirror) {
+    const int64_t before = memory::live_bytes();
+    const Tensor rho = mirror ? rdm2x1_mirror_symmetric(env, A) : rdm2x1(env, A);
+    return memory::live_bytes() - before;  // rho and what its graph saved for the backward
+  };
+  const int64_t one = tape_bytes(true), both = tape_bytes(false);
+  EXPECT_GT(both, 0);
+  EXPECT_LT(double(one), 0.65 * double(both)) << one << " against " << both << " bytes";
+}
+
+TEST(Rdm, MirrorSymmetricPairRefusesAnAsymmetricNetwork) {
+  const MirrorCase m = mirror_case(74);
+  const Tensor A = c4v_symmetrize(m.B.detach());
+  const C4vEnv env = ctmrg_c4v(A, m.o).env;
+  EXPECT_TRUE(mirror_symmetric(env, A));
+  auto refused = [&](const C4vEnv& e, const Tensor& a, const std::string& what) {
+    EXPECT_FALSE(mirror_symmetric(e, a)) << what;
+    try {
+      rdm2x1_mirror_symmetric(e, a);
+      ADD_FAILURE() << what << ": no error";
+    } catch (const Error& err) {
+      EXPECT_NE(std::string(err.what()).find("not mirror-symmetric"), std::string::npos) << err.what();
+    }
+  };
+  // l <-> r broken in A only (u <-> d kept): 1e-9 relative
+  const Tensor bump = rand(A.shape(), 75, -1.0, 1.0) * 1e-9;
+  refused(env, A + bump - permute(bump, {0, 1, 4, 3, 2}), "A");
+  const Tensor tb = rand(env.T.shape(), 76, -1.0, 1.0) * 1e-9;
+  refused({env.C, env.T + tb - permute(tb, {2, 1, 0})}, A, "T");
+  const Tensor cb = rand(env.C.shape(), 77, -1.0, 1.0) * 1e-9;
+  refused({env.C + cb - transpose(cb), env.T}, A, "C");
+  EXPECT_THROW(rdm2x1_mirror_symmetric(env, rand({2, 3, 3, 3}, 78)), Error);  // not a site tensor
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 // Liao, Liu, Wang, Xiang, "Differentiable Programming Tensor Networks", PRX 9, 031041 (2019),
 // Sec. V: A -> c4v_symmetrize(A) / |.|, CTMRG environment, E = 2 Tr(rho_2x1 h) (+ the
 // diagonal bonds 2 Tr(rho_diag h_nnn) from the 2x2 plaquette), gradient by AD, L-BFGS.
+// rho_2x1 is contracted from one half of the pair, the other being its mirror image
+// (rdm2x1_mirror_symmetric; exact here because c4v_symmetrize projects the gradient).
 //
 // Cost of one energy + gradient: the CTMRG iterations (chi^3 D^4 + chi^2 D^8 + (chi D^2)^3
 // each), about twice that for the backward; memory: every iteration's tape unless
