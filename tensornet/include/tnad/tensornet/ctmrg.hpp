@@ -12,7 +12,8 @@
 // one edge T (chi, D^2, chi; legs (left, in, right), symmetric under left <-> right) stand
 // for all four. One step:
 //   enlarged corner M_{(x' r),(y' d)} = sum C_xy T_{x u x'} T_{y l y'} a_{u l d r}
-//                                      (chi D^2 x chi D^2, symmetric),
+//                                      (chi D^2 x chi D^2, symmetric: only its blocks
+//                                      x' <= y' are contracted, the others mirrored),
 //   M = V diag(w) V^T (eigh), keep the k <= chi pairs of largest |w| (the eigenvalues of a
 //   symmetric M have either sign): P = V_kept,
 //   C' = P^T M P = diag(w_kept),  T'_{k d k'} = sum P_{(x l) k} T_{x u x'} a_{u l d r} P_{(x' r) k'},
