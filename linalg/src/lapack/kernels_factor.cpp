@@ -109,9 +109,18 @@ void apply_q(const TridiagonalEigh& f, int64_t i, bool transpose, double* X, int
   const double* Ri = f.reflectors.data() + i * packed;
   for (int64_t c = 0, o = 0; c + 1 < n; o += n - 1 - c, ++c)
     std::copy(Ri + o, Ri + o + (n - 1 - c), q.data() + c * n + c + 1);
+  // Trap: LAPACK (3.11) dormtr answers a workspace query with NW * NB, without the TSIZE =
+  // (NBMAX + 1) NBMAX of block-reflector T factors that dormqr's blocked path needs on top;
+  // given the queried size (LAPACKE_dormtr), dormqr silently takes the unblocked dorm2r
+  // (dlarf, BLAS-2): 1.50 ms instead of 0.94 at n = 512, k = 32, same values. So the
+  // workspace is sized for the blocked path here (NB <= NBMAX = 64).
+  constexpr int64_t kNbMax = 64;
+  const int64_t lwork = k * kNbMax + (kNbMax + 1) * kNbMax;
+  Scratch work(lwork);
   const SerialBlas serial(n <= kSerialLapackMaxN);
-  const int info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', transpose ? 'T' : 'N', int(n), int(k), q.data(),
-                                  int(n), f.tau.data() + i * std::max<int64_t>(n - 1, 1), X, int(n));
+  const int info = LAPACKE_dormtr_work(LAPACK_COL_MAJOR, 'L', 'L', transpose ? 'T' : 'N', int(n), int(k), q.data(),
+                                       int(n), f.tau.data() + i * std::max<int64_t>(n - 1, 1), X, int(n), work.data(),
+                                       int(lwork));
   if (info != 0) lapack_error("eigh_truncated", "dormtr", info, i, Shape{n, n}, "illegal argument");
 }
 
