@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "tnad/ad/autograd.hpp"
@@ -177,6 +178,10 @@ TEST(Rdm, MirrorSymmetricPairRefusesAnAsymmetricNetwork) {
   refused({env.C, env.T + tb - permute(tb, {2, 1, 0})}, A, "T");
   const Tensor cb = rand(env.C.shape(), 77, -1.0, 1.0) * 1e-9;
   refused({env.C + cb - transpose(cb), env.T}, A, "C");
+  // shapes the mirror cannot apply to, non-finite entries: refused by name, not a crash
+  refused({rand({4, 5}, 79), rand({4, 9, 5}, 80)}, A, "C 4 x 5");
+  refused({env.C, env.T * std::nan("")}, A, "NaN in T");
+  refused(env, A * std::numeric_limits<double>::infinity(), "Inf in A");
   EXPECT_THROW(rdm2x1_mirror_symmetric(env, rand({2, 3, 3, 3}, 78)), Error);  // not a site tensor
 }
 
