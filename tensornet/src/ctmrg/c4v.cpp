@@ -47,70 +47,58 @@ Tensor remat(bool on, const FnN& f, const std::vector<Tensor>& x) { return on ? 
 // mirrored into M: at D = 4, chi = 32 the three chi^2 D^8 GEMMs of the corner go from 5.4
 // to ~2.7 ms per step. Beyond rounding only the rows X <= Y of C T T are read (the step is
 // defined for C4v environments; eigh takes the symmetric part of M in any case).
-// Pairs p = (X, Y), X <= Y, in row-major order; blocks are s x s, s = D^2.
+// Pairs p = (X, Y), X <= Y, in row-major order. A (chi, s, chi, s) array F has the s x s
+// blocks F(X, Y)[a, b] = F[X, a, Y, b]; a pair array (P, s, s) one block per pair.
+//   pairs_of(F): out[p] = F(X, Y), or F(X, Y)^T (transposed); mirrored: plus, for X < Y,
+//                F(Y, X) in the other orientation.
+//   full_of(R):  F(X, Y) = R[p], or R[p]^T (transposed); mirrored: F(Y, X) = R[p] in the
+//                other orientation for X < Y; the other blocks 0.
+// With the same flags each is the other's adjoint. The corner: rows = pairs_of(C T T)
+// (plain), M = full_of(rows a) (transposed and mirrored: the GEMM gives (p, d, r), M is
+// (X r, Y d)).
+struct PairMap {
+  bool transposed = false, mirrored = false;
+};
 template <class F>
 void for_each_pair(int64_t chi, F f) {
   for (int64_t X = 0, p = 0; X < chi; ++X)
     for (int64_t Y = X; Y < chi; ++Y, ++p) f(p, X, Y);
 }
+// Offset of block F(X, Y), whose rows are chi s apart.
+int64_t block_at(int64_t X, int64_t Y, int64_t chi, int64_t s) { return (X * s * chi + Y) * s; }
+// dst (row stride ld) = src (row stride ls) or its transpose; += with add.
+void put_block(const double* src, int64_t ls, double* dst, int64_t ld, int64_t s, bool transpose, bool add) {
+  for (int64_t a = 0; a < s; ++a)
+    for (int64_t b = 0; b < s; ++b) {
+      const double v = transpose ? src[b * ls + a] : src[a * ls + b];
+      dst[a * ld + b] = add ? dst[a * ld + b] + v : v;
+    }
+}
 
-Tensor pair_rows_adjoint(const Tensor& g, int64_t chi);
-// rows[p, u, l] = CTT[X, u, Y, l]: (chi, s, chi, s) -> (P, s, s). Adjoint: the rows put back,
-// zeros at X > Y.
-Tensor pair_rows(const Tensor& CTT) {
-  const int64_t chi = CTT.size(0), s = CTT.size(1);
+Tensor full_of(const Tensor& R, int64_t chi, PairMap m);
+Tensor pairs_of(const Tensor& F, PairMap m) {
+  const int64_t chi = F.size(0), s = F.size(1), row = chi * s;
   NDArray out = NDArray::empty(Shape{chi * (chi + 1) / 2, s, s});
-  const double* c = CTT.value().data();
+  const double* f = F.value().data();
   double* o = out.mutable_data();
   for_each_pair(chi, [&](int64_t p, int64_t X, int64_t Y) {
-    for (int64_t u = 0; u < s; ++u) std::copy_n(c + ((X * s + u) * chi + Y) * s, s, o + (p * s + u) * s);
+    put_block(f + block_at(X, Y, chi, s), row, o + p * s * s, s, s, m.transposed, false);
+    if (m.mirrored && X < Y) put_block(f + block_at(Y, X, chi, s), row, o + p * s * s, s, s, !m.transposed, true);
   });
-  return record("c4v_pair_rows", {CTT}, std::move(out), save::none,
-                [chi](OpContext&, const Tensor& g) { return grads(pair_rows_adjoint(g, chi)); });
+  return record(m.mirrored ? "c4v_mirror_fold" : "c4v_pair_rows", {F}, std::move(out), save::none,
+                [chi, m](OpContext&, const Tensor& g) { return grads(full_of(g, chi, m)); });
 }
-Tensor pair_rows_adjoint(const Tensor& g, int64_t chi) {
-  const int64_t s = g.size(1);
-  NDArray out = NDArray::zeros(Shape{chi, s, chi, s});
-  const double* r = g.value().data();
-  double* o = out.mutable_data();
-  for_each_pair(chi, [&](int64_t p, int64_t X, int64_t Y) {
-    for (int64_t u = 0; u < s; ++u) std::copy_n(r + (p * s + u) * s, s, o + ((X * s + u) * chi + Y) * s);
-  });
-  return record("c4v_pair_rows_adjoint", {g}, std::move(out), save::none,
-                [](OpContext&, const Tensor& gg) { return grads(pair_rows(gg)); });
-}
-
-Tensor mirror_fold(const Tensor& gM);
-// M[X, j, Y, i] = M[Y, i, X, j] = R[p, i, j] for X <= Y: (P, s, s) -> (chi, s, chi, s) (at
-// X = Y the first). Adjoint (mirror_fold): gR[p, i, j] = gM[X, j, Y, i] + [X < Y] gM[Y, i, X, j].
-Tensor mirror_fill(const Tensor& R, int64_t chi) {
-  const int64_t s = R.size(1);
-  NDArray out = NDArray::empty(Shape{chi, s, chi, s});
+Tensor full_of(const Tensor& R, int64_t chi, PairMap m) {
+  const int64_t s = R.size(1), row = chi * s;
+  NDArray out = m.mirrored ? NDArray::empty(Shape{chi, s, chi, s}) : NDArray::zeros(Shape{chi, s, chi, s});
   const double* r = R.value().data();
-  double* m = out.mutable_data();
+  double* o = out.mutable_data();
   for_each_pair(chi, [&](int64_t p, int64_t X, int64_t Y) {
-    const double* b = r + p * s * s;
-    for (int64_t i = 0; i < s; ++i)
-      for (int64_t j = 0; j < s; ++j) m[((X * s + j) * chi + Y) * s + i] = b[i * s + j];  // block (X, Y): B^T
-    if (X < Y)
-      for (int64_t i = 0; i < s; ++i) std::copy_n(b + i * s, s, m + ((Y * s + i) * chi + X) * s);  // (Y, X): B
+    put_block(r + p * s * s, s, o + block_at(X, Y, chi, s), row, s, m.transposed, false);
+    if (m.mirrored && X < Y) put_block(r + p * s * s, s, o + block_at(Y, X, chi, s), row, s, !m.transposed, false);
   });
-  return record("c4v_mirror_fill", {R}, std::move(out), save::none,
-                [](OpContext&, const Tensor& g) { return grads(mirror_fold(g)); });
-}
-Tensor mirror_fold(const Tensor& gM) {
-  const int64_t chi = gM.size(0), s = gM.size(1);
-  NDArray out = NDArray::empty(Shape{chi * (chi + 1) / 2, s, s});
-  const double* g = gM.value().data();
-  double* r = out.mutable_data();
-  for_each_pair(chi, [&](int64_t p, int64_t X, int64_t Y) {
-    double* b = r + p * s * s;
-    for (int64_t i = 0; i < s; ++i)
-      for (int64_t j = 0; j < s; ++j)
-        b[i * s + j] = g[((X * s + j) * chi + Y) * s + i] + (X < Y ? g[((Y * s + i) * chi + X) * s + j] : 0.0);
-  });
-  return record("c4v_mirror_fold", {gM}, std::move(out), save::none,
-                [chi](OpContext&, const Tensor& g) { return grads(mirror_fill(g, chi)); });
+  return record(m.mirrored ? "c4v_mirror_fill" : "c4v_pair_rows_adjoint", {R}, std::move(out), save::none,
+                [m](OpContext&, const Tensor& g) { return grads(pairs_of(g, m)); });
 }
 
 // One step on (C, T) with the double layer a; writes the discarded weight. With a
@@ -123,9 +111,10 @@ C4vEnv step(const Tensor& C, const Tensor& T, const Tensor& a, const CtmrgOption
             const NDArray* gauge_ref, bool remat_on) {
   const int64_t chi = C.size(0), Dd = a.size(0), n = chi * Dd;
   const Tensor rows = remat(remat_on, [](const std::vector<Tensor>& x) {
-    return pair_rows(einsum("xy,xuX,ylY->XuYl", {x[0], x[1], x[1]}, cd::fixed_path()));
+    return pairs_of(einsum("xy,xuX,ylY->XuYl", {x[0], x[1], x[1]}, cd::fixed_path()), {});
   }, {C, T});
-  const Tensor M = reshape(mirror_fill(einsum("pul,uldr->pdr", {rows, a}, cd::fixed_path()), chi), Shape{n, n});
+  const Tensor M = reshape(full_of(einsum("pul,uldr->pdr", {rows, a}, cd::fixed_path()), chi, {true, true}),
+                           Shape{n, n});
   // The k <= chi pairs of largest |w| (kept_rank; eigh_truncated records the full
   // decomposition: exact truncated adjoint).
   const TruncatedEigh e = eigh_truncated(M, cd::kept_policy(o), o.degeneracy, o.truncated_adjoint);

@@ -22,6 +22,10 @@ inline PathOptions fixed_path() {
 
 void check_options(const CtmrgOptions& o, const char* who);
 
+// max |x - permute(x, perm)| / max |x| (0 for x = 0): how far x is from invariance under a
+// leg permutation (c4v_asymmetry, the mirror check of rdm2x1_mirror_symmetric).
+double relative_asymmetry(const NDArray& x, const std::vector<int64_t>& perm);
+
 // A 5-leg site tensor -> its double layer; a 4-leg tensor (u, l, d, r) with equal legs ->
 // itself. Raises naming `who` otherwise or on NaN/Inf.
 Tensor as_double_layer(const Tensor& A, const char* who);

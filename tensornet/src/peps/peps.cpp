@@ -62,14 +62,17 @@ Tensor c4v_symmetrize(const Tensor& A) {
   return s * 0.125;
 }
 
+double ctm_detail::relative_asymmetry(const NDArray& x, const std::vector<int64_t>& perm) {
+  const double scale = nd::max_abs(x);
+  return scale == 0.0 ? 0.0 : nd::max_abs(nd::sub(nd::permute(x, perm), x)) / scale;
+}
+
 double c4v_asymmetry(const Tensor& A) {
   const int64_t off = virtual_offset(A, "c4v_asymmetry");
-  const double scale = nd::max_abs(A.value());
-  if (scale == 0.0) return 0.0;
   double worst = 0.0;
   for (const auto& g : c4v_leg_permutations())
-    worst = std::max(worst, nd::max_abs(nd::sub(nd::permute(A.value(), axes_of(g, off)), A.value())));
-  return worst / scale;
+    worst = std::max(worst, ctm_detail::relative_asymmetry(A.value(), axes_of(g, off)));
+  return worst;
 }
 
 Tensor double_layer(const Tensor& A) {

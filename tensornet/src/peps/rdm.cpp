@@ -194,34 +194,34 @@ Tensor rdm2x1(const C4vEnv& env, const Tensor& A) { return rdm2x1(to_ctm_env(env
 namespace {
 constexpr double kMirrorTol = 1e-12;  // tells rounding from a real asymmetry
 
-// max |x - permute(x, p)| / max |x| (values only, finite; 0 for x = 0).
-double asymmetry(const Tensor& x, const std::vector<int64_t>& p) {
-  const double scale = nd::max_abs(x.value());
-  return scale == 0.0 ? 0.0 : nd::max_abs(nd::sub(nd::permute(x.value(), p), x.value())) / scale;
-}
-// Why the mirror does not apply to (env, A), or "" where it does. Shapes rdm2x1 rejects throw.
-std::string mirror_defect(const C4vEnv& env, const Tensor& A, const char* who) {
-  split_env(to_ctm_env(env), A, who);
+// Why the mirror does not apply to (env, A), or "" where it does (shapes checked by split_env).
+std::string mirror_defect(const C4vEnv& env, const Tensor& A) {
   if (env.C.size(0) != env.C.size(1) || env.T.size(0) != env.T.size(2))
     return detail::cat("C is not square or T's outer legs differ (C ", env.C.shape(), ", T ", env.T.shape(), ")");
   if (!nd::all_finite(A.value()) || !nd::all_finite(env.C.value()) || !nd::all_finite(env.T.value()))
     return "A, C or T has NaN or Inf entries";
-  const double a = asymmetry(A, {0, 1, 4, 3, 2}), c = asymmetry(env.C, {1, 0}), t = asymmetry(env.T, {2, 1, 0});
+  using ctm_detail::relative_asymmetry;
+  const double a = relative_asymmetry(A.value(), {0, 1, 4, 3, 2}), c = relative_asymmetry(env.C.value(), {1, 0}),
+               t = relative_asymmetry(env.T.value(), {2, 1, 0});
   if (a <= kMirrorTol && c <= kMirrorTol && t <= kMirrorTol) return "";
   return detail::cat("relative asymmetry of A under l <-> r ", a, ", of C under transposition ", c,
-             ", of T under the swap of its outer legs ", t, "; tolerance ", kMirrorTol);
+                     ", of T under the swap of its outer legs ", t, "; tolerance ", kMirrorTol);
 }
 }  // namespace
 
-bool mirror_symmetric(const C4vEnv& env, const Tensor& A) { return mirror_defect(env, A, "mirror_symmetric").empty(); }
+bool mirror_symmetric(const C4vEnv& env, const Tensor& A) {
+  split_env(to_ctm_env(env), A, "mirror_symmetric");
+  return mirror_defect(env, A).empty();
+}
 
 // Mirrored (left <-> right), the pair's right half is its left half leg for leg (T_t's
 // outer leg, the ket and bra legs towards the other site, T_b's outer leg, s, s').
 Tensor rdm2x1_mirror_symmetric(const C4vEnv& env, const Tensor& A) {
   const char* who = "rdm2x1_mirror_symmetric";
-  const std::string defect = mirror_defect(env, A, who);
+  const Split e = split_env(to_ctm_env(env), A, who);
+  const std::string defect = mirror_defect(env, A);
   if (!defect.empty()) throw_error(who, ": the network is not mirror-symmetric (", defect, "): use rdm2x1");
-  const Tensor L = left_half(split_env(to_ctm_env(env), A, who), A);
+  const Tensor L = left_half(e, A);
   return normalized(contract("crRiaA,crRibB->abAB", {L, L}));
 }
 
